@@ -1,0 +1,34 @@
+"""The `kubelab` command: one Typer app that mounts each area's sub-commands.
+
+Rule for every sub-command module: import only typer (and the standard library)
+at module level; import heavy things (kubernetes, docker, rich tables, nbformat)
+inside the command functions. `kubelab quiz` must reach its first question fast.
+"""
+
+from __future__ import annotations
+
+import typer
+
+from kubelab.cluster.cli import cluster_app, doctor
+from kubelab.labs.cli import lab_app
+from kubelab.quiz.cli import quiz_app
+
+app = typer.Typer(
+    name="kubelab",
+    help="Docker and Kubernetes labs graded from a live cluster.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
+app.add_typer(cluster_app, name="cluster")
+app.add_typer(lab_app, name="lab")
+app.add_typer(quiz_app, name="quiz")
+app.command("doctor")(doctor)
+
+
+def main() -> None:
+    app()
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,1 @@
+"""Lab engine: lab folders, loading, rendering, lint."""

@@ -1,0 +1,1 @@
+"""Self-paced quiz: question bank, judging, spaced repetition, mock exam."""
