@@ -1,0 +1,152 @@
+"""Root filesystems from Debian packages, and images made from them with `docker import`.
+
+debootstrap gives the node's base system and the nginx stand-in; small images
+(busybox, the Kubernetes components) are staged file by file, with the shared
+libraries a binary needs found by ldd inside the Debian root.
+"""
+
+from __future__ import annotations
+
+import io
+import shutil
+import tarfile
+from pathlib import Path
+from typing import Iterable
+
+from kubelab.cluster.execs import run, run_logged
+from kubelab.cluster.paths import cache_dir
+from kubelab.cluster.progress import Phase
+
+NODE_PACKAGES = [
+    "systemd", "systemd-sysv", "dbus", "conntrack", "iptables", "nftables", "iproute2", "ethtool",
+    "util-linux", "mount", "kmod", "libseccomp2", "bash", "ca-certificates", "curl", "jq", "procps",
+    "containerd", "runc", "containernetworking-plugins", "socat", "ebtables", "busybox-static",
+]
+NGINX_PACKAGES = ["nginx-light", "ca-certificates"]
+
+
+def debootstrap(name: str, suite: str, packages: list[str], phase: Phase) -> Path:
+    """A Debian root at cache/rootfs/<name> (reused when complete)."""
+    target = cache_dir() / "rootfs" / name
+    stamp = target.with_suffix(".done")
+    wanted = f"{suite} {' '.join(sorted(packages))}"
+    if stamp.exists() and stamp.read_text() == wanted:
+        phase.cached = True
+        return target
+    shutil.rmtree(target, ignore_errors=True)
+    target.parent.mkdir(parents=True, exist_ok=True)
+    run_logged(
+        ["debootstrap", "--variant=minbase", f"--include={','.join(packages)}", suite, str(target)],
+        cache_dir() / "logs" / f"debootstrap-{name}.log", on_line=phase.line,
+    )
+    # apt's lists and caches are not needed in an image
+    for sub in ("var/cache/apt/archives", "var/lib/apt/lists"):
+        for item in (target / sub).glob("*"):
+            if item.is_file():
+                item.unlink()
+    stamp.write_text(wanted)
+    return target
+
+
+def ldd_closure(root: Path, binaries: Iterable[str]) -> set[str]:
+    """Paths (inside root) of the shared libraries the given binaries load."""
+    libs: set[str] = set()
+    for binary in binaries:
+        out = run(["chroot", str(root), "ldd", binary], check=False).stdout
+        for line in out.splitlines():
+            parts = line.split()
+            if "=>" in parts and len(parts) >= 3 and parts[2].startswith("/"):
+                libs.add(parts[2])
+            elif parts and parts[0].startswith("/"):
+                libs.add(parts[0])
+    return libs
+
+
+class TarBuilder:
+    """A root filesystem written straight into a tar stream, owned by root."""
+
+    def __init__(self) -> None:
+        self.buf = io.BytesIO()
+        self.tar = tarfile.open(fileobj=self.buf, mode="w")
+        self.dirs: set[str] = set()
+
+    def _info(self, name: str, kind: bytes, mode: int) -> tarfile.TarInfo:
+        info = tarfile.TarInfo(name.lstrip("/"))
+        info.type, info.mode, info.uid, info.gid, info.mtime = kind, mode, 0, 0, 0
+        return info
+
+    def dir(self, path: str, mode: int = 0o755) -> None:
+        parts = path.strip("/").split("/")
+        for i in range(1, len(parts) + 1):
+            d = "/".join(parts[:i])
+            if d and d not in self.dirs:
+                self.dirs.add(d)
+                self.tar.addfile(self._info(d, tarfile.DIRTYPE, 0o1777 if d == "tmp" else mode))
+
+    def file(self, path: str, data: bytes, mode: int = 0o644) -> None:
+        self.dir(str(Path(path).parent))
+        info = self._info(path, tarfile.REGTYPE, mode)
+        info.size = len(data)
+        self.tar.addfile(info, io.BytesIO(data))
+
+    def symlink(self, path: str, target: str) -> None:
+        self.dir(str(Path(path).parent))
+        info = self._info(path, tarfile.SYMTYPE, 0o777)
+        info.linkname = target
+        self.tar.addfile(info)
+
+    def copy_from(self, root: Path, path: str, dest: str | None = None) -> None:
+        """Copy root/path into the image at dest (default: the same path), following links."""
+        src = (root / path.lstrip("/")).resolve() if not (root / path.lstrip("/")).is_symlink() else None
+        real = root / path.lstrip("/")
+        # resolve symlinks inside the root, not on the host
+        hops = 0
+        while real.is_symlink() and hops < 10:
+            target = Path(real.readlink())
+            real = (real.parent / target) if not target.is_absolute() else root / str(target).lstrip("/")
+            hops += 1
+        src = real
+        if src.is_dir():
+            for child in sorted(src.rglob("*")):
+                if child.is_file() and not child.is_symlink():
+                    rel = "/" + str(child.relative_to(root))
+                    self.file(rel if dest is None else dest + "/" + str(child.relative_to(src)),
+                              child.read_bytes(), child.stat().st_mode & 0o7777)
+            return
+        self.file(dest or path, src.read_bytes(), src.stat().st_mode & 0o7777)
+
+    def base_etc(self) -> None:
+        """The few files most programs expect: passwd, group, nsswitch, tmp."""
+        self.file("/etc/passwd", b"root:x:0:0:root:/root:/bin/sh\nnobody:x:65534:65534:nobody:/nonexistent:/bin/false\n")
+        self.file("/etc/group", b"root:x:0:\nnogroup:x:65534:\n")
+        self.file("/etc/nsswitch.conf", b"hosts: files dns\n")
+        self.dir("/tmp")
+        self.dir("/root", 0o700)
+
+    def busybox(self, root: Path) -> None:
+        """Debian's static busybox at /bin/busybox with a link for every applet."""
+        self.copy_from(root, "/bin/busybox")
+        applets = run(["chroot", str(root), "/bin/busybox", "--list-full"]).stdout.split()
+        for applet in applets:
+            if applet != "bin/busybox":
+                self.symlink("/" + applet, "/bin/busybox")
+
+    def bytes(self) -> bytes:
+        self.tar.close()
+        return self.buf.getvalue()
+
+
+def docker_import(data: bytes, ref: str, changes: list[str], labels: dict[str, str] | None = None) -> None:
+    """Create image `ref` from a root filesystem tar, with Dockerfile-style changes."""
+    args = ["docker", "import"]
+    for change in changes + [f'LABEL {k}="{v}"' for k, v in (labels or {}).items()]:
+        args += ["--change", change]
+    run(args + ["-", ref], input=data)
+
+
+def tar_directory(root: Path, exclude: Iterable[str] = ()) -> bytes:
+    """A whole directory as a tar (numeric owners kept), for docker import."""
+    args = ["tar", "-C", str(root), "--numeric-owner"]
+    for pattern in exclude:
+        args += [f"--exclude={pattern}"]
+    return run(args + ["-cf", "-", "."], input=b"").stdout
