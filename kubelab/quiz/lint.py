@@ -1,0 +1,181 @@
+"""`kubelab quiz lint`: check the bank and name file:line of every problem.
+
+Checks: valid YAML of the expected shape; every question has an id unique
+across the bank, a known kind, text, an explanation and a source; choice
+answers name existing options; multi-choice has at least one right option;
+true/false answers are booleans; command answers parse as kubectl/docker;
+find-the-bug questions carry their YAML snippet and a right option.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+import yaml
+
+from kubelab.quiz.bank import KINDS, TOPICS, topic_files
+from kubelab.quiz.judge import CommandError, parse_command
+
+MIN_PER_COURSE_TOPIC = 25
+COURSE_TOPICS = ("docker", "namespaces-cgroups", "pods", "controllers", "probes", "storage",
+                 "config", "scheduling")
+
+
+class _LineLoader(yaml.SafeLoader):
+    """SafeLoader that records the 1-based line of every mapping as `__line__`."""
+
+
+def _construct_mapping(loader, node, deep=False):
+    mapping = yaml.SafeLoader.construct_mapping(loader, node, deep=deep)
+    mapping["__line__"] = node.start_mark.line + 1
+    mapping["__keylines__"] = {k.value: k.start_mark.line + 1 for k, _ in node.value
+                               if isinstance(k, yaml.ScalarNode)}
+    return mapping
+
+
+_LineLoader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, _construct_mapping)
+
+
+@dataclass
+class Problem:
+    file: str
+    line: int
+    message: str
+
+    def __str__(self) -> str:
+        return f"{self.file}:{self.line}: {self.message}"
+
+
+@dataclass
+class LintResult:
+    problems: list
+    counts: dict
+
+    @property
+    def total(self) -> int:
+        return sum(self.counts.values())
+
+
+def lint_bank(directory: Path | None = None, *, require_counts: bool = True) -> LintResult:
+    """Lint every topic file. Never raises for content problems (they are
+    returned); raises BankError if the folder does not exist."""
+    problems: list[Problem] = []
+    counts: dict[str, int] = {}
+    seen: dict[str, str] = {}
+    files = topic_files(directory)
+    for path in files:
+        rel = _display(path)
+        try:
+            data = yaml.load(path.read_text(encoding="utf-8"), Loader=_LineLoader)
+        except yaml.YAMLError as exc:
+            mark = getattr(exc, "problem_mark", None)
+            problems.append(Problem(rel, (mark.line + 1) if mark else 1, f"not valid YAML: {exc}"))
+            continue
+        if not isinstance(data, dict) or not isinstance(data.get("questions"), list):
+            problems.append(Problem(rel, 1, "expected a mapping with a 'questions' list"))
+            continue
+        topic = data.get("topic")
+        if topic != path.stem:
+            problems.append(Problem(rel, data.get("__keylines__", {}).get("topic", 1),
+                                    f"topic: expected {path.stem!r} (the file name), found {topic!r}"))
+        n = 0
+        for raw in data["questions"]:
+            if not isinstance(raw, dict):
+                problems.append(Problem(rel, data["__line__"], f"question: expected a mapping, found {raw!r}"))
+                continue
+            n += 1
+            problems.extend(_check_question(raw, rel, seen))
+        counts[path.stem] = n
+    if require_counts:
+        for t in COURSE_TOPICS:
+            if counts.get(t, 0) < MIN_PER_COURSE_TOPIC and any(p.stem == t for p in files):
+                path = next(p for p in files if p.stem == t)
+                problems.append(Problem(_display(path), 1, f"expected at least {MIN_PER_COURSE_TOPIC} "
+                                        f"questions for course topic {t}, found {counts.get(t, 0)}"))
+    return LintResult(problems, counts)
+
+
+def _display(path: Path) -> str:
+    try:
+        return str(path.resolve().relative_to(Path.cwd().resolve()))
+    except ValueError:
+        return str(path)
+
+
+def _check_question(raw: dict, rel: str, seen: dict) -> list[Problem]:
+    out: list[Problem] = []
+    line = raw.get("__line__", 1)
+    keyline = raw.get("__keylines__", {})
+
+    def at(key: str) -> int:
+        return keyline.get(key, line)
+
+    qid = raw.get("id")
+    label = f"question {qid}" if qid else "question"
+    if not qid or not isinstance(qid, str):
+        out.append(Problem(rel, line, f"id: expected a non-empty string, found {qid!r}"))
+    elif qid in seen:
+        out.append(Problem(rel, at("id"), f"id: expected unique ids, found {qid!r} again (first at {seen[qid]})"))
+    else:
+        seen[qid] = f"{rel}:{at('id')}"
+    kind = raw.get("kind")
+    if kind not in KINDS:
+        out.append(Problem(rel, at("kind"), f"{label}: kind: expected one of {', '.join(KINDS)}, found {kind!r}"))
+        return out
+    for key in ("question", "explanation", "source"):
+        value = raw.get(key)
+        if not isinstance(value, str) or not value.strip():
+            out.append(Problem(rel, at(key), f"{label}: {key}: expected non-empty text, found {value!r}"))
+    answer = raw.get("answer")
+    if "answer" not in raw or answer is None or answer == "" or answer == []:
+        out.append(Problem(rel, line, f"{label}: answer: expected an answer, found none"))
+        return out
+    options = raw.get("options")
+    if kind in ("single", "multi", "findbug"):
+        if not isinstance(options, dict) or len([k for k in options if not k.startswith("__")]) < 2:
+            out.append(Problem(rel, at("options"), f"{label}: options: expected at least 2 options, found {options!r}"))
+            return out
+        keys = [str(k) for k in options if not str(k).startswith("__")]
+        for k in keys:
+            if not str(options[k]).strip():
+                out.append(Problem(rel, at("options"), f"{label}: option {k}: expected text, found nothing"))
+        if kind == "multi":
+            if not isinstance(answer, list) or not answer:
+                out.append(Problem(rel, at("answer"), f"{label}: answer: expected a list of >= 1 option keys, found {answer!r}"))
+            else:
+                bad = [a for a in answer if str(a) not in keys]
+                if bad:
+                    out.append(Problem(rel, at("answer"), f"{label}: answer: expected keys among {keys}, found {bad}"))
+        elif str(answer) not in keys or isinstance(answer, list):
+            out.append(Problem(rel, at("answer"), f"{label}: answer: expected one of {keys}, found {answer!r}"))
+        if kind == "findbug":
+            snippet = raw.get("yaml")
+            if not isinstance(snippet, str) or not snippet.strip():
+                out.append(Problem(rel, line, f"{label}: yaml: expected the YAML snippet with the bug, found none"))
+    elif kind == "truefalse":
+        if not isinstance(answer, bool):
+            out.append(Problem(rel, at("answer"), f"{label}: answer: expected true or false, found {answer!r}"))
+    elif kind == "command":
+        accepted = [answer] if isinstance(answer, str) else answer
+        if not isinstance(accepted, list) or not accepted:
+            out.append(Problem(rel, at("answer"), f"{label}: answer: expected a command or a list of commands, found {answer!r}"))
+        else:
+            for cmd in accepted:
+                try:
+                    parse_command(str(cmd))
+                except CommandError as exc:
+                    out.append(Problem(rel, at("answer"), f"{label}: answer {cmd!r}: {exc}"))
+    return out
+
+
+def format_result(result: LintResult) -> str:
+    lines = [str(p) for p in result.problems]
+    if result.problems:
+        lines.append(f"{len(result.problems)} problem(s)")
+    width = max((len(t) for t in result.counts), default=10)
+    order = [t for t in TOPICS if t in result.counts] + [t for t in result.counts if t not in TOPICS]
+    for t in order:
+        lines.append(f"{t:<{width}}  {result.counts[t]:>4}")
+    lines.append(f"{result.total} questions")
+    return "\n".join(lines)
