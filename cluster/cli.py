@@ -95,6 +95,14 @@ def build_image() -> None:
     _guard(build_all)
 
 
+@cluster_app.command("ensure-image")
+def ensure_image() -> None:
+    """Make sure a node image is here: the offline build, kind's image, or build one now."""
+    from kubelab.cluster.lifecycle import ensure_node_image
+
+    typer.echo(f"node image: {_guard(ensure_node_image)}")
+
+
 @cluster_app.command("load-images")
 def load_images() -> None:
     """Put every lab catalog image (cluster/images.yaml) on every node that lacks it."""

@@ -181,7 +181,7 @@ def lab_images(node_root: Path, nginx_root: Path) -> list[ImageSpec]:
     return [
         ImageSpec(cat["busybox"]["ref"], busybox, ['CMD ["sh"]'], ["busybox-1"], cat["busybox"]["standin"]),
         ImageSpec(cat["nginx"]["ref"], nginx,
-                  ['CMD ["nginx", "-g", "daemon off;"]', "EXPOSE 80", "STOPSIGNAL SIGQUIT", PATH_ENV],
+                  ['CMD ["nginx", "-g", "daemon off;"]', "EXPOSE 80", PATH_ENV],
                   ["nginx-1"], cat["nginx"]["standin"]),
         ImageSpec(cat["web-v1"]["ref"], web("v1"), web_cmd, ["web-1"], cat["web-v1"]["standin"]),
         ImageSpec(cat["web-v2"]["ref"], web("v2"), web_cmd, ["web-1"], cat["web-v2"]["standin"]),

@@ -62,15 +62,40 @@ def image_exists(ref: str) -> bool:
 
 def choose_image(choice: str = "auto") -> str:
     """The node image for `up`: 'local' (kubelab's offline build), 'upstream' (kind's published
-    image, pinned by digest) or 'auto' (local when built, else upstream)."""
+    image, pinned by digest) or 'auto' (see ensure_node_image)."""
     p = pins()
-    if choice == "local" or (choice == "auto" and image_exists(p.local_node_image)):
+    if choice == "local":
         if not image_exists(p.local_node_image):
             raise ClusterError(f"node image {p.local_node_image} is not built: run `kubelab cluster build-image`")
         return p.local_node_image
-    if choice in ("auto", "upstream"):
+    if choice == "upstream":
         return p.upstream_node_image
+    if choice == "auto":
+        return ensure_node_image()
     raise ClusterError(f"unknown image choice {choice!r}: use auto, local or upstream")
+
+
+def ensure_node_image() -> str:
+    """A node image that is here now: kubelab's offline build if present, else kind's published
+    image if present or pullable, else build the offline one (the first time takes a while)."""
+    p = pins()
+    if image_exists(p.local_node_image):
+        return p.local_node_image
+    if image_exists(p.upstream_node_image):
+        return p.upstream_node_image
+    console.print(f"pulling {p.upstream_node_image} ...")
+    try:
+        pulled = run(["docker", "pull", p.upstream_node_image], check=False, timeout=600)
+        reason = (pulled.stderr or pulled.stdout).strip().splitlines()[-1:] if pulled.returncode else []
+    except CommandError as exc:
+        pulled, reason = None, [exc.note]
+    if pulled is not None and pulled.returncode == 0:
+        return p.upstream_node_image
+    console.print(f"the registry did not serve it ({' '.join(reason)}): building {p.local_node_image} offline")
+    from kubelab.cluster.build import build_all
+
+    build_all()
+    return p.local_node_image
 
 
 @dataclass

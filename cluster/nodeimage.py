@@ -142,7 +142,6 @@ def build_node_image(pins: Pins, kind_module: Path, kube_bin: Path, images: list
         run(["docker", "commit",
              "--change", 'ENTRYPOINT [ "/usr/local/bin/entrypoint", "/sbin/init" ]',
              "--change", "ENV container=docker",
-             "--change", "STOPSIGNAL SIGRTMIN+3",
              "--change", f'LABEL org.kubelab.build="{key}"',
              "--change", f'LABEL org.opencontainers.image.description="kind node {pins.kubernetes} built offline by kubelab"',
              name, pins.local_node_image])
