@@ -1,5 +1,176 @@
-"""`kubelab lab ...` (placeholder until the lab engine lands)."""
+"""`kubelab lab ...`: list, show, start, check, hint, solve, reset, lint, render.
+
+Module level imports typer and the standard library only (the `kubelab` command imports
+every sub-app at start); kubernetes, docker and rich are imported inside the commands.
+Exit codes of `check`: 0 all passed, 1 some failed, 2 some check could not run (error).
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+import time
+from typing import Optional
 
 import typer
 
-lab_app = typer.Typer(help="Labs: list, start, check, hint, solve, reset, lint.", no_args_is_help=True)
+lab_app = typer.Typer(help="Labs: list, show, start, check, hint, solve, reset, lint, render.",
+                      no_args_is_help=True)
+
+
+def _console():
+    from rich.console import Console
+
+    return Console(highlight=False)
+
+
+def _lab(lab_id: str):
+    from kubelab.labs.registry import LabLoadError, get_lab
+
+    try:
+        return get_lab(lab_id)
+    except (KeyError, LabLoadError) as exc:
+        typer.echo(str(exc).strip("'\""), err=True)
+        raise typer.Exit(3) from None
+
+
+def _log(msg: str) -> None:
+    typer.echo(msg, err=True)
+
+
+def _fail(action: str, exc: Exception) -> None:
+    typer.echo(f"{action} failed: {exc}", err=True)
+    raise typer.Exit(2)
+
+
+@lab_app.command("list")
+def list_(as_json: bool = typer.Option(False, "--json", help="machine-readable output")) -> None:
+    """Every lab: id, title, topic, points, cluster shape."""
+    from kubelab.labs.registry import all_labs
+
+    labs = sorted(all_labs().values(), key=lambda lab: (lab.topic, lab.id))
+    if as_json:
+        typer.echo(json.dumps([lab.summary() for lab in labs], indent=2))
+        return
+    from rich.table import Table
+
+    table = Table(title="kubelab labs", title_justify="left")
+    for col in ("id", "title", "topic", "points", "shape", "min"):
+        table.add_column(col, justify="right" if col in ("points", "min") else "left")
+    for lab in labs:
+        table.add_row(lab.id, lab.title, lab.topic, f"{lab.max_points:g}", lab.shape, str(lab.minutes))
+    _console().print(table)
+
+
+@lab_app.command()
+def show(lab_id: str = typer.Argument(..., help="lab id")) -> None:
+    """The task, the checks and how to start."""
+    from rich.markdown import Markdown
+
+    from kubelab.labs.render import readme_text
+
+    lab = _lab(lab_id)
+    text = readme_text(lab).split("<details>")[0].split("\n", 1)[1]
+    _console().print(Markdown(text))
+
+
+@lab_app.command()
+def start(lab_id: str = typer.Argument(..., help="lab id"),
+          fresh: bool = typer.Option(False, "--fresh", help="reset the lab first")) -> None:
+    """Ensure the cluster shape (or Docker), create the lab namespace and seed it."""
+    from kubelab.labs import actions
+
+    lab = _lab(lab_id)
+    try:
+        if fresh:
+            actions.reset(lab, _log)
+        actions.start(lab, _log)
+    except Exception as exc:
+        _fail(f"start {lab_id}", exc)
+    typer.echo(f"lab {lab_id} is ready" + (f" in namespace {lab.namespace}" if lab.namespace else "")
+               + f"; check your work with `kubelab lab check {lab_id}`")
+
+
+@lab_app.command()
+def check(lab_id: str = typer.Argument(..., help="lab id"),
+          as_json: bool = typer.Option(False, "--json", help="machine-readable output"),
+          wait: float = typer.Option(0.0, "--wait", help="re-check for up to this many seconds until all pass")) -> None:
+    """Grade the lab from live state. Exit 0 all passed, 1 some failed, 2 error."""
+    from kubelab.labs.engine import check_lab, wait_for
+
+    lab = _lab(lab_id)
+    result = wait_for(lab, lambda r: r.all_passed or r.exit_code == 2, timeout=wait) if wait > 0 else check_lab(lab)
+    if as_json:
+        typer.echo(json.dumps(result.to_dict(), indent=2))
+    else:
+        _console().print(result)
+    raise typer.Exit(result.exit_code)
+
+
+@lab_app.command()
+def hint(lab_id: str = typer.Argument(..., help="lab id"),
+         check_id: str = typer.Argument(..., help="check id (see `kubelab lab show`)")) -> None:
+    """The hint for one check."""
+    lab = _lab(lab_id)
+    try:
+        c = lab.check_by_id(check_id)
+    except KeyError as exc:
+        typer.echo(str(exc).strip("'\""), err=True)
+        raise typer.Exit(3) from None
+    typer.echo(f"{c.id}: {c.title}\nhint: {c.hint}")
+
+
+@lab_app.command()
+def solve(lab_id: str = typer.Argument(..., help="lab id"),
+          near_miss: Optional[str] = typer.Option(None, "--near-miss", help="apply a declared near-miss instead")) -> None:
+    """Apply the reference solution (the commands the README shows)."""
+    from kubelab.labs import actions
+
+    lab = _lab(lab_id)
+    try:
+        actions.solve(lab, _log, near_miss=near_miss)
+    except Exception as exc:
+        _fail(f"solve {lab_id}", exc)
+    typer.echo(f"applied the {'near-miss ' + near_miss if near_miss else 'reference solution'} of {lab_id}")
+
+
+@lab_app.command()
+def reset(lab_id: str = typer.Argument(..., help="lab id")) -> None:
+    """Delete everything the lab owns (namespace, labelled objects, Docker containers)."""
+    from kubelab.labs import actions
+
+    lab = _lab(lab_id)
+    t0 = time.perf_counter()
+    try:
+        actions.reset(lab, _log)
+    except Exception as exc:
+        _fail(f"reset {lab_id}", exc)
+    typer.echo(f"lab {lab_id} reset ({time.perf_counter() - t0:.1f} s); `kubelab lab start {lab_id}` seeds it again")
+
+
+@lab_app.command()
+def lint() -> None:
+    """Validate every lab folder without a cluster (exit 1 and name each problem)."""
+    from kubelab.labs.lint import lint_all
+    from kubelab.labs.registry import lab_folders
+
+    problems = lint_all()
+    for p in problems:
+        typer.echo(str(p), err=True)
+    if problems:
+        typer.echo(f"{len(problems)} problem(s)", err=True)
+        raise typer.Exit(1)
+    typer.echo(f"{len(lab_folders())} lab folder(s) OK")
+
+
+@lab_app.command()
+def render(lab_ids: Optional[list[str]] = typer.Argument(None, help="lab ids (all when omitted)")) -> None:
+    """Regenerate each lab's README.md and notebook.ipynb from lab.py."""
+    from kubelab.labs.registry import all_labs
+    from kubelab.labs.render import render as render_lab
+
+    labs = [_lab(i) for i in lab_ids] if lab_ids else list(all_labs().values())
+    for lab in labs:
+        changed = render_lab(lab)
+        typer.echo(f"{lab.id}: " + (", ".join(p.name for p in changed) + " written" if changed else "up to date"))
+    sys.stdout.flush()

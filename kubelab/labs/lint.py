@@ -1,0 +1,188 @@
+"""Validate every lab folder without a cluster.
+
+Each problem names the file (and line where known) and says what is wrong:
+ids unique and well-formed, points numeric, titles/hints/task/solution present, near-misses
+naming real checks and parameters, images from the catalog, rendered files in sync.
+"""
+
+from __future__ import annotations
+
+import numbers
+from dataclasses import dataclass
+from pathlib import Path
+
+from kubelab.labs.model import ID_RE, SHAPES, TOPICS, Apply, Lab, Run
+from kubelab.labs.registry import LabLoadError, lab_folders, labs_dir, load_folder
+
+
+@dataclass
+class Problem:
+    path: str
+    message: str
+
+    def __str__(self) -> str:
+        return f"{self.path}: {self.message}"
+
+
+def _rel(path: Path) -> str:
+    try:
+        return str(path.resolve().relative_to(Path.cwd().resolve()))
+    except ValueError:
+        return str(path)
+
+
+def lint_lab(lab: Lab) -> list[Problem]:
+    folder = lab.folder
+    labpy = _rel(folder / "lab.py")
+    out: list[Problem] = []
+
+    def add(msg: str, where: str = labpy) -> None:
+        out.append(Problem(where, msg))
+
+    if lab.id != folder.name:
+        add(f"lab id {lab.id!r} must equal the folder name {folder.name!r}")
+    if not ID_RE.match(lab.id):
+        add(f"lab id {lab.id!r} is not well-formed (lower-case words joined by '-')")
+    if not str(lab.title).strip():
+        add("title is empty")
+    if lab.topic not in TOPICS:
+        add(f"topic {lab.topic!r} is not one of {', '.join(TOPICS)}")
+    if lab.shape not in SHAPES:
+        add(f"shape {lab.shape!r} is not one of {', '.join(SHAPES)}")
+    if not isinstance(lab.minutes, int) or isinstance(lab.minutes, bool) or lab.minutes <= 0:
+        add(f"minutes must be a positive whole number, found {lab.minutes!r}")
+    if not str(lab.task).strip():
+        add("task text is empty")
+    if lab.shape != "docker" and not lab.namespace:
+        add("a cluster lab needs a namespace (e.g. namespace=f\"lab-{id}\")")
+    if lab.shape == "docker" and not lab.docker.get("containers"):
+        add("a Docker lab must name its containers in docker={'containers': [...]} so that reset removes them")
+    if not lab.checks:
+        add("declares no checks")
+
+    seen: set[str] = set()
+    for c in lab.checks:
+        where = f"{labpy}:{c.fn.__code__.co_firstlineno}" if hasattr(c.fn, "__code__") else labpy
+        if not isinstance(c.id, str) or not ID_RE.match(c.id):
+            add(f"check id {c.id!r} is not well-formed (lower-case words joined by '-')", where)
+        if c.id in seen:
+            add(f"check id {c.id!r} is declared twice", where)
+        seen.add(c.id)
+        if isinstance(c.points, bool) or not isinstance(c.points, numbers.Real):
+            add(f"check {c.id!r}: points must be a number, found {c.points!r}", where)
+        elif c.points <= 0:
+            add(f"check {c.id!r}: points must be positive, found {c.points!r}", where)
+        if not str(c.title).strip():
+            add(f"check {c.id!r}: title is empty", where)
+        if not str(c.hint).strip():
+            add(f"check {c.id!r}: hint is missing", where)
+        for r in c.requires:
+            if r not in seen or r == c.id:
+                add(f"check {c.id!r} requires {r!r}, which is not a check declared before it", where)
+
+    try:
+        steps = lab.solution_steps()
+    except Exception as exc:
+        steps = None
+        add(f"the solution does not render: {type(exc).__name__}: {exc}")
+    if steps is not None and not steps:
+        add("reference solution is missing (declare @lab.solution returning steps)")
+    for step in steps or []:
+        if not isinstance(step, (Apply, Run)):
+            add(f"solution step {step!r} is neither Apply(...) nor Run([...])")
+    out += _image_problems(lab, steps or [], labpy)
+
+    if not lab.near_misses:
+        add("declares no near-miss (lab.near_miss(...): a solution with one mistake and the check that must fail)")
+    nm_ids: set[str] = set()
+    for nm in lab.near_misses:
+        if nm.id in nm_ids:
+            add(f"near-miss {nm.id!r} is declared twice")
+        nm_ids.add(nm.id)
+        if not nm.fails:
+            add(f"near-miss {nm.id!r} names no check that must fail")
+        for cid in (*nm.fails, *nm.changes):
+            if cid not in seen:
+                add(f"near-miss {nm.id!r} names check {cid!r}, which the lab does not declare")
+        unknown = set(nm.params) - set(lab.params)
+        if unknown:
+            add(f"near-miss {nm.id!r} changes unknown parameter(s) {', '.join(sorted(unknown))}")
+        if not nm.params and not nm.after:
+            add(f"near-miss {nm.id!r} changes nothing (give params={{...}} or after=...)")
+        try:
+            lab.near_miss_steps(nm)
+        except Exception as exc:
+            add(f"near-miss {nm.id!r} does not render: {type(exc).__name__}: {exc}")
+
+    if not out:
+        out += _render_problems(lab)
+    return out
+
+
+def _image_problems(lab: Lab, steps: list, labpy: str) -> list[Problem]:
+    from kubelab.cluster.api import image_catalog
+
+    refs = {v["ref"] for v in image_catalog().values()}
+    problems = []
+    for step in steps:
+        if not isinstance(step, Apply):
+            continue
+        for doc in step.docs():
+            for img in _images_in(doc):
+                if img not in refs:
+                    problems.append(Problem(labpy, f"solution uses image {img!r}, which is not in the image catalog "
+                                                   f"(use lab_image(key) with a key from cluster/images.yaml)"))
+    return problems
+
+
+def _images_in(obj) -> list[str]:
+    found = []
+    if isinstance(obj, dict):
+        for k, v in obj.items():
+            if k == "image" and isinstance(v, str):
+                found.append(v)
+            else:
+                found += _images_in(v)
+    elif isinstance(obj, list):
+        for v in obj:
+            found += _images_in(v)
+    return found
+
+
+def _render_problems(lab: Lab) -> list[Problem]:
+    from kubelab.labs.render import rendered_files
+
+    try:
+        files = rendered_files(lab)
+    except Exception as exc:
+        return [Problem(_rel(lab.folder / "notebook.py"), f"rendering fails: {type(exc).__name__}: {exc}")]
+    problems = []
+    for name, text in files.items():
+        path = lab.folder / name
+        if not path.exists():
+            problems.append(Problem(_rel(path), f"missing; run `kubelab lab render {lab.id}`"))
+        elif path.read_text() != text:
+            problems.append(Problem(_rel(path), f"out of date with lab.py; run `kubelab lab render {lab.id}`"))
+    return problems
+
+
+def lint_all(root: Path | None = None) -> list[Problem]:
+    """Problems in every lab folder under root (labs/ by default); [] when all are fine."""
+    root = root or labs_dir()
+    problems: list[Problem] = []
+    ids: dict[str, Path] = {}
+    folders = lab_folders(root)
+    if not folders:
+        return [Problem(_rel(root), "no lab folders found")]
+    for folder in folders:
+        try:
+            lab = load_folder(folder)
+        except LabLoadError as exc:
+            where, _, what = str(exc).partition(": ")
+            problems.append(Problem(_rel(Path(where)), what or str(exc)))
+            continue
+        if lab.id in ids:
+            problems.append(Problem(_rel(folder / "lab.py"), f"lab id {lab.id!r} is also used by {_rel(ids[lab.id])}"))
+        ids[lab.id] = folder
+        problems += lint_lab(lab)
+    return problems
