@@ -145,11 +145,11 @@ def container_running(d: Docker, name: str) -> str:
 
 
 def _normalize(ref: str) -> str:
+    """'nginx' -> 'docker.io/library/nginx:latest' (Docker's reference rules, digests dropped)."""
     ref = ref.split("@")[0]
-    if "/" not in ref.split(":")[0] or ("." not in ref.split("/")[0] and ":" not in ref.split("/")[0]
-                                        and ref.split("/")[0] != "localhost"):
-        ref = ref if "/" in ref else f"library/{ref}"
-        ref = f"docker.io/{ref}"
+    first, _, rest = ref.partition("/")
+    if not rest or ("." not in first and ":" not in first and first != "localhost"):
+        ref = f"docker.io/{ref if rest else 'library/' + ref}"
     if ":" not in ref.rsplit("/", 1)[-1]:
         ref += ":latest"
     return ref

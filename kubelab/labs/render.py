@@ -107,7 +107,8 @@ def readme_text(lab: Lab) -> str:
 
 
 def grade_cell_source(lab: Lab, check) -> str:
-    return (f"# {check.id} ({float(check.points):g} points): {check.title}\n"
+    pts = f"{float(check.points):g} point" + ("" if float(check.points) == 1 else "s")
+    return (f"# {check.id} ({pts}): {check.title}\n"
             f"from kubelab.labs.nbgrader import grade\n\n"
             f"grade({lab.id!r}, {check.id!r})")
 
