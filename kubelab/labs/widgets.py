@@ -109,6 +109,9 @@ class LabPanel:
         display(self.widget)
 
 
-def lab_panel(lab_id: str) -> LabPanel:
-    """The Check / Hint / Reset panel for a lab (displays itself as the cell's value)."""
-    return LabPanel(lab_id)
+def lab_panel(lab_id: str):
+    """The Check / Hint / Reset panel for a lab: an ipywidgets VBox (its logic is `.panel`)."""
+    panel = LabPanel(lab_id)
+    box = panel.widget
+    box.panel = panel
+    return box
