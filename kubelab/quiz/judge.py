@@ -116,6 +116,16 @@ _DOCKER_SUBCOMMANDS = {
 _DOCKER_ARGV_AFTER_FIRST = {"run", "create", "exec"}
 _DOCKER_TWO_WORD = {"network", "volume", "system", "image", "container", "builder", "buildx"}
 
+_KUBECTL_BOOL = {
+    "stdin", "tty", "watch", "all-namespaces", "recursive", "previous", "all", "show-labels",
+    "overwrite", "ignore-daemonsets", "delete-emptydir-data", "force", "namespaced", "follow",
+    "rm", "record", "wait", "no-headers", "local", "expose", "quiet", "attach",
+}
+_DOCKER_BOOL = {
+    "detach", "interactive", "tty", "rm", "all", "quiet", "force", "privileged", "init",
+    "read-only", "publish-all", "no-cache", "pull", "follow", "timestamps", "pause", "size",
+    "latest", "no-trunc", "volumes", "link-local", "internal", "attachable",
+}
 _BOOL_TRUE = {"true", "1", "yes"}
 _BOOL_FALSE = {"false", "0", "no"}
 
@@ -296,6 +306,18 @@ def _parse_docker(tokens: list[str]) -> CommandShape:
             argv = tuple(tokens[i:])
             break
     return CommandShape("docker", (sub, *positionals), tuple(sorted(flags)), argv)
+
+
+def unknown_flags(shape: CommandShape) -> list[str]:
+    """Flags of a parsed command that the judge does not know (typos in the bank).
+    Never raises."""
+    if shape.program == "kubectl":
+        known = _KUBECTL_VALUE | _KUBECTL_BOOL | set(_KUBECTL_SHORT.values()) | {"follow"}
+    else:
+        known = _DOCKER_VALUE | _DOCKER_BOOL | set(_DOCKER_SHORT.values())
+        for table in _DOCKER_SHORT_BY_SUB.values():
+            known |= set(table.values())
+    return [name for name, _ in shape.flags if name not in known]
 
 
 def commands_equivalent(given: str, expected: str) -> bool:

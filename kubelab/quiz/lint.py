@@ -15,7 +15,7 @@ from pathlib import Path
 import yaml
 
 from kubelab.quiz.bank import KINDS, TOPICS, topic_files
-from kubelab.quiz.judge import CommandError, parse_command
+from kubelab.quiz.judge import CommandError, parse_command, unknown_flags
 
 MIN_PER_COURSE_TOPIC = 25
 COURSE_TOPICS = ("docker", "namespaces-cgroups", "pods", "controllers", "probes", "storage",
@@ -163,9 +163,14 @@ def _check_question(raw: dict, rel: str, seen: dict) -> list[Problem]:
         else:
             for cmd in accepted:
                 try:
-                    parse_command(str(cmd))
+                    shape = parse_command(str(cmd))
                 except CommandError as exc:
                     out.append(Problem(rel, at("answer"), f"{label}: answer {cmd!r}: {exc}"))
+                    continue
+                unknown = unknown_flags(shape)
+                if unknown:
+                    out.append(Problem(rel, at("answer"), f"{label}: answer {cmd!r}: expected known "
+                                       f"kubectl/docker flags, found {', '.join('--' + u for u in unknown)}"))
     return out
 
 

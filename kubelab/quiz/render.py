@@ -65,11 +65,13 @@ def question_header(q, index: int, total: int, style: Style, extra: str = "") ->
     return "\n".join(lines)
 
 
-def option_lines(q) -> list[str]:
-    """`a) text` lines for a choice question, wrapped to the terminal width."""
+def option_lines(q, reserve: int = 0) -> list[str]:
+    """`a) text` lines for a choice question, wrapped to the terminal width
+    less `reserve` columns (room for a tick box)."""
     out = []
     for key, text in q.choices.items():
-        out.append(textwrap.fill(f"{key}) {text}", width(), initial_indent="  ", subsequent_indent="     "))
+        out.append(textwrap.fill(f"{key}) {text}", width() - reserve, initial_indent="  ",
+                                 subsequent_indent="     "))
     return out
 
 

@@ -91,7 +91,7 @@ class TtyTerminal(PipeTerminal):
         multi = q.kind == "multi"
         cursor = 0
         ticked: set[str] = set()
-        self.write(self.style.dim("  (arrows move, " + ("space ticks, " if multi else "") + "Enter answers)"))
+        self.write(self.style.dim("  (arrows move, " + ("space or letter ticks, " if multi else "") + "Enter answers)"))
         drawn = 0
         old = termios.tcgetattr(self.fd)
         try:
@@ -116,7 +116,7 @@ class TtyTerminal(PipeTerminal):
                         ticked ^= {keys[cursor]}
                     elif key in ("\r", "\n"):
                         self._draw(q, keys, cursor, ticked, multi, drawn)
-                        chosen = [k for k in keys if k in ticked] if multi else [keys[cursor]]
+                        chosen = ([k for k in keys if k in ticked] or [keys[cursor]]) if multi else [keys[cursor]]
                         self.write("Answer: " + ",".join(chosen))
                         return chosen
                     elif key == "\x04":
@@ -131,7 +131,7 @@ class TtyTerminal(PipeTerminal):
         if drawn:
             out.append(f"\x1b[{drawn}F")
         rows = 0
-        for i, line in enumerate(render.option_lines(q)):
+        for i, line in enumerate(render.option_lines(q, 4 if multi else 0)):
             key = keys[i]
             box = ("[x] " if key in ticked else "[ ] ") if multi else ""
             mark = ">" if i == cursor else " "
@@ -149,7 +149,7 @@ class TtyTerminal(PipeTerminal):
 def _split_keys(data: str) -> list[str]:
     out, i = [], 0
     while i < len(data):
-        if data[i] == "\x1b" and i + 2 < len(data) + 0 and data[i + 1] in "[O":
+        if data[i] == "\x1b" and i + 2 < len(data) and data[i + 1] in "[O":
             out.append(data[i:i + 3])
             i += 3
         else:
