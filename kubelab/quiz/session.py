@@ -84,7 +84,10 @@ def run(questions, term, store, sid: str, mode: str, *, deadline: float | None =
             out.interrupted = True
             break
         out.answered.append((q, verdict))
-        term.write(render.feedback(q, verdict, style, show_explanations))
+        if show_explanations:
+            term.write(render.feedback(q, verdict, style))
+        else:  # exam: no right/wrong until the report
+            term.write(style.dim("Answer recorded."))
     return out
 
 

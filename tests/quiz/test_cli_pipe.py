@@ -1,0 +1,118 @@
+"""`kubelab quiz` over plain pipes (no TTY): practice, EOF, review, exam, stats."""
+
+import sqlite3
+import subprocess
+import time
+from datetime import date, timedelta
+
+from quiz_helpers import KUBELAB, cli_env, planned, right_line, wrong_line
+
+D = date(2026, 3, 2)
+
+
+def run(args, data_dir, stdin="", day=D, timeout=60):
+    return subprocess.run([KUBELAB, "quiz", *args], input=stdin, capture_output=True, text=True,
+                          timeout=timeout, env=cli_env(data_dir, KUBELAB_TODAY=day.isoformat()))
+
+
+def answers(data_dir):
+    db = sqlite3.connect(data_dir / "progress.sqlite3")
+    return db.execute("SELECT qid, correct, mode FROM answers ORDER BY id").fetchall()
+
+
+def test_pipe_session_right_and_wrong(tmp_path):
+    qs = planned("pods", 4, seed=3)
+    lines = [right_line(qs[0]), wrong_line(qs[1]), right_line(qs[2]), right_line(qs[3])]
+    out = run(["--topic", "pods", "--count", "4", "--seed", "3"], tmp_path, "\n".join(lines) + "\n")
+    assert out.returncode == 0, out.stderr
+    assert out.stdout.count("Correct.") == 3 and out.stdout.count("Wrong.") == 1
+    assert "Question 1/4" in out.stdout and qs[0].question.split()[0] in out.stdout
+    assert qs[1].source in out.stdout                       # explanation block shown after the answer
+    assert "Score: 3/4 (75%)" in out.stdout
+    assert "\x1b[" not in out.stdout                        # plain text over a pipe
+    assert answers(tmp_path) == [(qs[0].id, 1, "quiz"), (qs[1].id, 0, "quiz"),
+                                 (qs[2].id, 1, "quiz"), (qs[3].id, 1, "quiz")]
+
+
+def test_eof_ends_cleanly_with_score_so_far(tmp_path):
+    qs = planned("config", 5, seed=1)
+    out = run(["--topic", "config", "--count", "5", "--seed", "1"], tmp_path,
+              right_line(qs[0]) + "\n" + right_line(qs[1]) + "\n")
+    assert out.returncode == 0
+    assert "End of input." in out.stdout
+    assert "Score: 2/2 (100%), 3 of 5 questions not answered" in out.stdout
+    assert len(answers(tmp_path)) == 2
+
+
+def test_review_asks_what_is_due_and_misses_come_back_sooner(tmp_path):
+    qs = planned("storage", 2, seed=7)
+    run(["--topic", "storage", "--count", "2", "--seed", "7"], tmp_path,
+        right_line(qs[0]) + "\n" + wrong_line(qs[1]) + "\n")
+    same_day = run(["review"], tmp_path)
+    assert "Nothing due today" in same_day.stdout
+    nxt = run(["review", "--seed", "1"], tmp_path, day=D + timedelta(days=1),
+              stdin="\n".join(right_line(q) for q in reversed(qs)) + "\n")
+    # the order is shuffled: answer whatever is asked by reading it back
+    assert "2 question(s) due today." in nxt.stdout
+    asked = [q for q in qs if q.question.split("\n")[0][:40] in nxt.stdout]
+    assert len(asked) == 2
+    # two days later only the one missed on day one is due again (interval 1 vs 6)
+    later = run(["review"], tmp_path, day=D + timedelta(days=3), stdin=right_line(qs[1]) + "\n")
+    assert "1 question(s) due today." in later.stdout, later.stdout
+
+
+def test_exam_scores_out_of_1000_with_topic_report(tmp_path):
+    from kubelab.quiz.bank import load_bank
+    from kubelab.quiz.exam import pick_exam
+
+    qs = pick_exam(load_bank(), 5, 11)
+    lines = [right_line(q) for q in qs[:4]] + [wrong_line(qs[4])]
+    out = run(["exam", "--count", "5", "--minutes", "5", "--seed", "11"], tmp_path, "\n".join(lines) + "\n")
+    assert out.returncode == 0, out.stderr
+    assert "Mock exam: 5 questions in 5 minutes, scored out of 1000, pass mark 600." in out.stdout
+    assert "Score: 800/1000 (pass mark 600) PASS" in out.stdout
+    assert "By topic:" in out.stdout and "Missed (1):" in out.stdout
+    assert qs[4].explanation[:40] in out.stdout.replace("\n  ", " ").replace("\n", " ")
+    assert "Correct." not in out.stdout                    # no explanations during the exam
+    assert [m for _, _, m in answers(tmp_path)] == ["exam"] * 5
+
+
+def test_exam_time_limit_is_enforced(tmp_path):
+    from kubelab.quiz.bank import load_bank
+    from kubelab.quiz.exam import pick_exam
+
+    qs = pick_exam(load_bank(), 4, 2)
+    p = subprocess.Popen([KUBELAB, "quiz", "exam", "--count", "4", "--minutes", "0.03", "--seed", "2"],
+                         stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True,
+                         env=cli_env(tmp_path, KUBELAB_TODAY=D.isoformat()))
+    p.stdin.write(right_line(qs[0]) + "\n")
+    p.stdin.flush()
+    time.sleep(2.5)                                         # past the 1.8 s deadline
+    try:
+        p.stdin.write("\n".join(right_line(q) for q in qs[1:]) + "\n")
+        p.stdin.close()
+    except BrokenPipeError:
+        pass
+    out = p.stdout.read()
+    assert p.wait(timeout=30) == 0
+    assert "Time is up after 0.03 minutes: 3 of 4 questions were not answered." in out
+    assert "Score: 250/1000 (pass mark 600) FAIL" in out
+    assert len(answers(tmp_path)) == 1
+
+
+def test_stats_shows_topics_streak_and_due(tmp_path):
+    qs = planned("docker", 3, seed=1)
+    run(["--topic", "docker", "--count", "3", "--seed", "1"], tmp_path,
+        "\n".join(right_line(q) for q in qs) + "\n", day=D - timedelta(days=1))
+    # day two: due questions come first; one of the three is missed (due again tomorrow)
+    run(["--topic", "docker", "--count", "1", "--seed", "2"], tmp_path, "x\n", day=D)
+    out = run(["stats"], tmp_path, day=D)
+    assert out.returncode == 0
+    for word in ("docker", "networking", "Streak: 2 day(s)", "Due today: 2"):
+        assert word in out.stdout, word
+
+
+def test_unknown_topic_is_an_error(tmp_path):
+    out = run(["--topic", "nope"], tmp_path)
+    assert out.returncode == 2
+    assert "--topic: expected one of docker, namespaces-cgroups" in out.stderr and "found 'nope'" in out.stderr
