@@ -64,7 +64,7 @@ class CheckResult:
         """What to do next: the hint for a failure, the next step for an error."""
         if self.outcome is Outcome.ERROR:
             return self.next_step
-        if self.outcome in (Outcome.FAILED, Outcome.SKIPPED):
+        if self.outcome is Outcome.FAILED:
             return self.hint
         return ""
 
