@@ -159,8 +159,21 @@ def load_bank(directory: Path | str | None = None) -> list[Question]:
     key = str(directory.resolve())
     if key in _CACHE:
         return list(_CACHE[key])
+    files = topic_files(directory)
+    stamp = [[str(p), p.stat().st_mtime_ns, p.stat().st_size] for p in files]
+    cached = _read_disk_cache(stamp)
+    if cached is not None:
+        _CACHE[key] = cached
+        return list(cached)
+    questions = _parse_files(files)
+    _CACHE[key] = questions
+    _write_disk_cache(stamp, questions)
+    return list(questions)
+
+
+def _parse_files(files: list[Path]) -> list[Question]:
     questions: list[Question] = []
-    for path in topic_files(directory):
+    for path in files:
         data = _load_yaml(path)
         if not isinstance(data, dict) or not isinstance(data.get("questions"), list):
             raise BankError(f"{path}: expected a mapping with a 'questions' list, found {type(data).__name__}")
@@ -168,8 +181,58 @@ def load_bank(directory: Path | str | None = None) -> list[Question]:
         for raw in data["questions"]:
             if isinstance(raw, dict):
                 questions.append(_question_from_dict(raw, topic, str(path)))
-    _CACHE[key] = questions
-    return list(questions)
+    return questions
+
+
+# Parsing ~250 questions of YAML costs ~50 ms; a JSON copy keyed by the files'
+# mtimes and sizes loads in a few. It lives in the data dir and is rewritten
+# atomically (temp file + rename) whenever a topic file changes.
+_DISK_CACHE_VERSION = 1
+
+
+def _disk_cache_path() -> Path | None:
+    try:
+        from kubelab.quiz.store import data_dir
+
+        return data_dir() / "bank-cache.json"
+    except Exception:  # no usable data dir: just parse every time
+        return None
+
+
+def _read_disk_cache(stamp) -> list[Question] | None:
+    import json
+
+    path = _disk_cache_path()
+    if path is None:
+        return None
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+        if data.get("version") != _DISK_CACHE_VERSION or data.get("stamp") != stamp:
+            return None
+        return [Question(**q) for q in data["questions"]]
+    except (OSError, ValueError, TypeError, KeyError):
+        return None
+
+
+def _write_disk_cache(stamp, questions: list[Question]) -> None:
+    import dataclasses
+    import json
+    import os
+    import tempfile
+
+    path = _disk_cache_path()
+    if path is None:
+        return
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        payload = {"version": _DISK_CACHE_VERSION, "stamp": stamp,
+                   "questions": [dataclasses.asdict(q) for q in questions]}
+        fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".bank-cache.")
+        with os.fdopen(fd, "w", encoding="utf-8") as fh:
+            json.dump(payload, fh)
+        os.replace(tmp, path)
+    except (OSError, TypeError, ValueError):
+        pass
 
 
 def by_id(questions: list[Question] | None = None) -> dict[str, Question]:
