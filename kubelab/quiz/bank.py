@@ -148,8 +148,11 @@ def _load_yaml(path: Path):
 _CACHE: dict[str, list[Question]] = {}
 
 
-def load_bank(directory: Path | str | None = None) -> list[Question]:
+def load_bank(directory: Path | str | None = None, *, disk_cache: bool = False) -> list[Question]:
     """All questions of the bank, in topic order then file order.
+
+    With disk_cache=True (the CLI's fast start) a JSON copy kept in the data
+    dir is used when the files have not changed since it was written.
 
     Raises BankError if the folder is missing or a file is not valid YAML or
     not shaped as `{topic, questions: [...]}`. Run `kubelab quiz lint` for a
@@ -160,6 +163,10 @@ def load_bank(directory: Path | str | None = None) -> list[Question]:
     if key in _CACHE:
         return list(_CACHE[key])
     files = topic_files(directory)
+    if not disk_cache:
+        questions = _parse_files(files)
+        _CACHE[key] = questions
+        return list(questions)
     stamp = [[str(p), p.stat().st_mtime_ns, p.stat().st_size] for p in files]
     cached = _read_disk_cache(stamp)
     if cached is not None:

@@ -31,7 +31,7 @@ def _bank(topic: Optional[str]):
     from kubelab.quiz.bank import BankError, load_bank, topics_in
 
     try:
-        questions = load_bank()
+        questions = load_bank(disk_cache=True)
     except BankError as exc:
         _fail(str(exc))
     if topic:
