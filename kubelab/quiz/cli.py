@@ -159,6 +159,8 @@ def exam(
     out = session.run(questions, term, store, sid, "exam", deadline=deadline, show_explanations=False,
                       header_extra=lambda: exam_mod.clock(deadline))
     store.finish_session(sid)
+    if out.timed_out and term.interactive:
+        term.discard_typeahead()
     text, passed = exam_mod.report(plan, out, started, term.style)
     term.write(text)
     store.close()

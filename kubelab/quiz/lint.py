@@ -9,6 +9,7 @@ find-the-bug questions carry their YAML snippet and a right option.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -18,6 +19,7 @@ from kubelab.quiz.bank import KINDS, TOPICS, topic_files
 from kubelab.quiz.judge import CommandError, parse_command, unknown_flags
 
 MIN_PER_COURSE_TOPIC = 25
+_SEED_REF = re.compile(r"^00[0-4]\b")
 COURSE_TOPICS = ("docker", "namespaces-cgroups", "pods", "controllers", "probes", "storage",
                  "config", "scheduling")
 
@@ -127,6 +129,10 @@ def _check_question(raw: dict, rel: str, seen: dict) -> list[Problem]:
         value = raw.get(key)
         if not isinstance(value, str) or not value.strip():
             out.append(Problem(rel, at(key), f"{label}: {key}: expected non-empty text, found {value!r}"))
+    source = raw.get("source")
+    if isinstance(source, str) and source.strip() and not _SEED_REF.match(source):
+        out.append(Problem(rel, at("source"), f"{label}: source: expected a seed reference such as "
+                           f"'001 part 5 (cgroups)', found {source!r}"))
     answer = raw.get("answer")
     if "answer" not in raw or answer is None or answer == "" or answer == []:
         out.append(Problem(rel, line, f"{label}: answer: expected an answer, found none"))
@@ -137,6 +143,10 @@ def _check_question(raw: dict, rel: str, seen: dict) -> list[Problem]:
             out.append(Problem(rel, at("options"), f"{label}: options: expected at least 2 options, found {options!r}"))
             return out
         keys = [str(k) for k in options if not str(k).startswith("__")]
+        odd = [k for k in keys if len(k) != 1 or not k.islower()]
+        if odd:
+            out.append(Problem(rel, at("options"), f"{label}: options: expected single lower-case letters "
+                               f"as keys (a, b, c...), found {odd}"))
         for k in keys:
             if not str(options[k]).strip():
                 out.append(Problem(rel, at("options"), f"{label}: option {k}: expected text, found nothing"))

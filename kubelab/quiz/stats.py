@@ -47,7 +47,7 @@ def render_stats(questions, cards, answers, days: set[str], today: date) -> None
 
     rows = topic_rows(questions, cards, answers, today)
     table = Table(title="kubelab quiz: progress by topic", show_lines=False)
-    for col, just in (("topic", "left"), ("seen", "left"), ("", "right"), ("accuracy", "right"),
+    for col, just in (("topic", "left"), ("progress", "left"), ("seen", "right"), ("accuracy", "right"),
                       ("learned", "right"), ("due today", "right"), ("new", "right")):
         table.add_column(col, justify=just)
     for r in rows:

@@ -78,6 +78,15 @@ class TtyTerminal(PipeTerminal):
         super().__init__(sys.stdin, sys.stdout, colour=True)
         self.fd = sys.stdin.fileno()
 
+    def discard_typeahead(self) -> None:
+        """Drop a half-typed answer (after the exam deadline) so it does not reach the shell."""
+        import termios
+
+        try:
+            termios.tcflush(self.fd, termios.TCIFLUSH)
+        except termios.error:
+            pass
+
     def ask(self, q, deadline: float | None = None):
         if q.kind == "command":
             return self.read_line(render.answer_prompt(q), deadline)

@@ -128,3 +128,24 @@ def test_pty_letter_keys_and_multi_ticks(tmp_path):
     child.expect(pexpect.EOF)
     child.close()
     assert child.exitstatus == 0
+
+
+@pytest.mark.timeout(60)
+def test_pty_exam_deadline_stops_taking_answers(tmp_path):
+    """In a terminal the menu waits with the deadline: after it, the exam ends with a report."""
+    from kubelab.quiz.bank import load_bank
+    from kubelab.quiz.exam import pick_exam
+
+    qs = pick_exam(load_bank(), 3, 5)
+    child = spawn(["exam", "--count", "3", "--minutes", "0.05", "--seed", "5"], tmp_path)
+    child.expect("Question 1/3")
+    answer(child, qs[0], right=True)
+    child.expect("Answer recorded.")
+    child.expect("Question 2/3")
+    child.expect("Time is up after 0.05 minutes: 2 of 3 questions were not answered.", timeout=20)
+    child.expect(r"Score: 333/1000 \(pass mark 600\) ")
+    child.expect("FAIL")
+    child.expect(pexpect.EOF)
+    child.close()
+    assert child.exitstatus == 0
+    assert [q for _, q, _ in stored(tmp_path)] == [qs[0].id]

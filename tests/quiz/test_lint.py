@@ -49,6 +49,13 @@ questions:
     answer: "kubectl rollout undo deploy x --to--revision=2"
     explanation: "E"
     source: "001"
+  - id: p-7
+    kind: single
+    question: "Q?"
+    options: {A1: "x", b: "y"}
+    answer: b
+    explanation: "E"
+    source: "the notes"
 """
 
 
@@ -99,6 +106,8 @@ def test_broken_bank_names_file_and_line(tmp_path):
     assert "question p-4: yaml: expected the YAML snippet" in text
     assert "bank/pods.yaml:33: question p-5: answer: expected true or false" in text
     assert "--to--revision" in text
+    assert "bank/pods.yaml:45: question p-7: options: expected single lower-case letters" in text
+    assert "bank/pods.yaml:48: question p-7: source: expected a seed reference" in text
     assert "bank/docker.yaml:" in text and "not valid YAML" in text
-    assert "expected at least 25 questions for course topic pods, found 6" in text
-    assert text.strip().splitlines()[-1] == "6 questions"
+    assert "expected at least 25 questions for course topic pods, found 7" in text
+    assert text.strip().splitlines()[-1] == "7 questions"
