@@ -11,4 +11,3 @@ Public pieces:
 - kubelab.labs.nbgrader: grade(lab_id, check_id)
 """
 
-from kubelab.labs.model import Apply, Lab, Params, Run  # noqa: F401  (stdlib-only module)
