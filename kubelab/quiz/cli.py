@@ -88,15 +88,16 @@ def quiz(
     questions = _bank(topic)
     if resume:
         store = _store()
-        last = store.last_unfinished("quiz")
+        last = store.last_unfinished()
         store.close()
-        if last is None or not last[1]:
+        if last is None or not last[2]:
             typer.echo("Nothing to resume: starting a new session.")
         else:
+            sid, mode, left = last
             index = {q.id: q for q in _bank(None)}
-            remaining = [index[qid] for qid in last[1] if qid in index]
-            typer.echo(f"Resuming session {last[0]}: {len(remaining)} question(s) left.")
-            _practice(remaining, "quiz", plain, resume_sid=last[0])
+            remaining = [index[qid] for qid in left if qid in index]
+            typer.echo(f"Resuming {mode} session {sid}: {len(remaining)} question(s) left.")
+            _practice(remaining, mode, plain, resume_sid=sid)
             return
     store = _store()
     cards = store.cards()

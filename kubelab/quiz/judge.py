@@ -45,7 +45,7 @@ RESOURCES = {alias: canon for canon, aliases in _RESOURCE_ALIASES.items() for al
 _KUBECTL_SHORT = {
     "n": "namespace", "o": "output", "l": "selector", "f": "filename", "c": "container",
     "i": "stdin", "t": "tty", "w": "watch", "A": "all-namespaces", "L": "label-columns",
-    "R": "recursive", "p": "previous", "k": "kustomize",
+    "R": "recursive", "p": "previous", "k": "kustomize", "r": "replicas",
 }
 _KUBECTL_VALUE = {
     "namespace", "output", "selector", "filename", "container", "label-columns", "image",

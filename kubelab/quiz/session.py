@@ -57,37 +57,33 @@ def run(questions, term, store, sid: str, mode: str, *, deadline: float | None =
     out = Outcome(planned=list(questions))
     style = term.style
     total = len(questions)
-    for i, q in enumerate(questions, start=1):
-        extra = header_extra() if header_extra else ""
-        term.write(render.question_header(q, i, total, style, extra))
-        try:
-            response = term.ask(q, deadline)
-        except TimeUp:
-            out.timed_out = True
-            break
-        except KeyboardInterrupt:
-            out.interrupted = True
-            term.write("")
-            break
-        if response is None:
-            out.ended_by_eof = True
-            break
-        if deadline is not None and time.monotonic() > deadline:
-            out.timed_out = True
-            out.late_answer = True
-            break
-        verdict: Verdict = judge(q, response)
-        text = response if isinstance(response, str) else ",".join(response)
-        try:
-            store.record(sid, q.id, q.topic, mode, verdict.correct, text)
-        except KeyboardInterrupt:
-            out.interrupted = True
-            break
-        out.answered.append((q, verdict))
-        if show_explanations:
-            term.write(render.feedback(q, verdict, style))
-        else:  # exam: no right/wrong until the report
-            term.write(style.dim("Answer recorded."))
+    try:
+        for i, q in enumerate(questions, start=1):
+            extra = header_extra() if header_extra else ""
+            term.write(render.question_header(q, i, total, style, extra))
+            try:
+                response = term.ask(q, deadline)
+            except TimeUp:
+                out.timed_out = True
+                break
+            if response is None:
+                out.ended_by_eof = True
+                break
+            if deadline is not None and time.monotonic() > deadline:
+                out.timed_out = True
+                out.late_answer = True
+                break
+            verdict: Verdict = judge(q, response)
+            text = response if isinstance(response, str) else ",".join(response)
+            store.record(sid, q.id, q.topic, mode, verdict.correct, text)  # committed here
+            out.answered.append((q, verdict))
+            if show_explanations:
+                term.write(render.feedback(q, verdict, style))
+            else:  # exam: no right/wrong until the report
+                term.write(style.dim("Answer recorded."))
+    except KeyboardInterrupt:
+        out.interrupted = True
+        term.write("")
     return out
 
 

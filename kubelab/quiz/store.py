@@ -109,15 +109,17 @@ class Store:
         with self._tx():
             self.db.execute("UPDATE sessions SET finished_at=? WHERE id=?", (_now(), sid))
 
-    def last_unfinished(self, mode: str = "quiz") -> tuple[str, list[str]] | None:
-        """(session id, question ids not yet answered) of the newest unfinished session."""
+    def last_unfinished(self, modes: tuple[str, ...] = ("quiz", "review")) -> tuple[str, str, list[str]] | None:
+        """(session id, mode, question ids not yet answered) of the newest unfinished
+        session of one of `modes`, or None."""
+        marks = ",".join("?" * len(modes))
         row = self.db.execute(
-            "SELECT id, planned FROM sessions WHERE mode=? AND finished_at IS NULL "
-            "ORDER BY started_at DESC LIMIT 1", (mode,)).fetchone()
+            f"SELECT id, mode, planned FROM sessions WHERE mode IN ({marks}) AND finished_at IS NULL "
+            "ORDER BY started_at DESC, rowid DESC LIMIT 1", modes).fetchone()
         if row is None:
             return None
         done = {r[0] for r in self.db.execute("SELECT qid FROM answers WHERE session_id=?", (row[0],))}
-        return row[0], [q for q in json.loads(row[1]) if q not in done]
+        return row[0], row[1], [q for q in json.loads(row[2]) if q not in done]
 
     def session_answers(self, sid: str) -> list[tuple[str, bool, str]]:
         rows = self.db.execute(

@@ -84,7 +84,7 @@ def test_pty_ctrl_c_keeps_answers_and_resume_finishes(tmp_path):
     sid = rows[0][0]
 
     child = spawn(["--resume"], tmp_path)
-    child.expect(f"Resuming session {sid}: 2 question")
+    child.expect(f"Resuming quiz session {sid}: 2 question")
     child.expect("Question 1/2")
     answer(child, qs[2], right=True)
     child.expect("Correct.")

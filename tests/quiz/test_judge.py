@@ -50,6 +50,10 @@ EQUIVALENT = [
     ("docker save -o n.tar nginx", "docker image save --output=n.tar nginx"),
     ("$ kubectl get pods", "kubectl get pods"),
     ("kubectl get pods -n app", "kubectl get pods -napp"),
+    ("kubectl get pods -n app", "kubectl get pods -n=app"),
+    ("kubectl create deployment web --image=nginx --replicas=3", "kubectl create deploy web --image nginx -r 3"),
+    ("kubectl run web --image=nginx --dry-run=client -o yaml", "kubectl run web --image nginx --dry-run -oyaml"),
+    ("kubectl logs -f web", "kubectl logs --follow web"),
 ]
 
 NOT_EQUIVALENT = [
@@ -78,6 +82,9 @@ NOT_EQUIVALENT = [
     ("docker commit -a me c img", "docker commit -m me c img"),
     ("docker build -t app:1 .", "docker build -t app:2 ."),
     ("kubectl get pods", "docker ps"),
+    ("kubectl logs -f web", "kubectl logs -p web"),
+    ("kubectl run web --image=nginx --dry-run=client", "kubectl run web --image=nginx --dry-run=server"),
+    ("kubectl get deploy,svc", "kubectl get deploy"),
 ]
 
 

@@ -18,9 +18,9 @@ def test_answer_is_committed_immediately(data_dir):
     other = sqlite3.connect(s.path)
     assert other.execute("SELECT qid, correct FROM answers").fetchall() == [("a", 1)]
     assert other.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
-    assert s.last_unfinished("quiz") == (sid, ["b"])
+    assert s.last_unfinished() == (sid, "quiz", ["b"])
     s.finish_session(sid)
-    assert s.last_unfinished("quiz") is None
+    assert s.last_unfinished() is None
 
 
 WRITER = textwrap.dedent("""
