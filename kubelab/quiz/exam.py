@@ -95,8 +95,9 @@ def report(plan: ExamPlan, outcome, started: float, style) -> tuple[str, bool]:
         for q, v in missed:
             lines.append("")
             lines.append(render.wrap(f"[{q.id}] {q.question}"))
-            lines.append("  You answered: " + (v.given or "(no answer)" if v else "(not answered)"))
-            lines.append("  Expected: " + q.answer_text())
+            given = render.given_text(q, v) if v is not None else "(not answered)"
+            lines.append(render.wrap("You answered: " + given, "  "))
+            lines.append(render.wrap("Expected: " + q.answer_text(), "  "))
             lines.append(render.wrap(q.explanation, "  "))
             lines.append(style.dim(f"  Source: {q.source}"))
     return "\n".join(lines), passed

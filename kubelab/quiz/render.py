@@ -86,12 +86,23 @@ def answer_prompt(q) -> str:
     return f"Answer ({'/'.join(keys)}): "
 
 
+def given_text(q, verdict) -> str:
+    """The learner's answer as they would recognise it (`b) text` for choices)."""
+    if not verdict.given:
+        return "(no answer)"
+    if q.kind == "command":
+        return verdict.given
+    keys = [k for k in verdict.given.split(",") if k]
+    return ", ".join(f"{k}) {q.choices[k]}" if k in q.choices else k for k in keys)
+
+
 def feedback(q, verdict, style: Style, show_explanation: bool = True) -> str:
     if verdict.correct:
         lines = [style.good("Correct.")]
     else:
-        shown = verdict.given or "(no answer)"
-        lines = [style.bad("Wrong.") + f" You answered: {shown}", f"Expected: {q.answer_text()}"]
+        text = wrap(f"Wrong. You answered: {given_text(q, verdict)}")
+        lines = [style.bad("Wrong.") + text[len("Wrong."):],
+                 wrap(f"Expected: {q.answer_text()}")]
         if verdict.note:
             lines.append(style.dim(verdict.note))
     if show_explanation:

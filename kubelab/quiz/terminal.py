@@ -8,6 +8,7 @@ Ctrl-C is left to raise KeyboardInterrupt (the terminal mode is restored).
 from __future__ import annotations
 
 import os
+import re
 import select
 import sys
 import time
@@ -59,7 +60,7 @@ class PipeTerminal:
             return None
         if not self.interactive:
             self.stdout.write(line if line.endswith("\n") else line + "\n")
-        return line.rstrip("\n")
+        return clean_line(line)
 
     def ask(self, q, deadline: float | None = None):
         """The learner's response: a string (as typed) or None at end of input."""
@@ -153,6 +154,16 @@ class TtyTerminal(PipeTerminal):
         self.stdout.write("".join(out))
         self.stdout.flush()
         return rows
+
+
+_ESCAPES = re.compile(r"\x1b(\[[0-9;?]*[ -/]*[@-~]|O.|.)")
+
+
+def clean_line(line: str) -> str:
+    """A typed line without its newline, terminal escape sequences (arrow keys
+    pressed at a line prompt) or other control characters."""
+    line = _ESCAPES.sub("", line.rstrip("\r\n"))
+    return "".join(ch for ch in line if ch == "\t" or ch >= " ")
 
 
 def _split_keys(data: str) -> list[str]:
