@@ -122,3 +122,31 @@ def test_unknown_topic_is_an_error(tmp_path):
     out = run(["--topic", "nope"], tmp_path)
     assert out.returncode == 2
     assert "--topic: expected one of docker, namespaces-cgroups" in out.stderr and "found 'nope'" in out.stderr
+
+
+def test_two_cli_sessions_at_once(tmp_path):
+    """Two `kubelab quiz` processes answering into the same database at the same time."""
+    qs = planned(None, 8, seed=21)
+    env = cli_env(tmp_path, KUBELAB_TODAY=D.isoformat())
+    procs = [subprocess.Popen([KUBELAB, "quiz", "-n", "8", "--seed", "21"], stdin=subprocess.PIPE,
+                              stdout=subprocess.PIPE, text=True, env=env) for _ in range(2)]
+    for p in procs:                                # both have planned their questions
+        while "Question 1/8" not in p.stdout.readline():
+            pass
+    for q in qs:                                   # interleave the answers of both sessions
+        for p in procs:
+            p.stdin.write(right_line(q) + "\n")
+            p.stdin.flush()
+        time.sleep(0.02)
+    outs = []
+    for p in procs:
+        p.stdin.close()
+        outs.append(p.stdout.read())
+        assert p.wait(timeout=60) == 0
+    assert all("Score: 8/8 (100%)" in o for o in outs)
+    db = sqlite3.connect(tmp_path / "progress.sqlite3")
+    assert db.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
+    rows = db.execute("SELECT session_id, COUNT(*) FROM answers GROUP BY session_id").fetchall()
+    assert sorted(n for _, n in rows) == [8, 8]
+    reps = dict(db.execute("SELECT qid, reps FROM cards"))
+    assert reps == {q.id: 2 for q in qs}           # both answers reached every card
