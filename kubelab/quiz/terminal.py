@@ -90,8 +90,22 @@ class TtyTerminal(PipeTerminal):
 
     def ask(self, q, deadline: float | None = None):
         if q.kind == "command":
+            if deadline is None:
+                return self._edit_line(render.answer_prompt(q))
             return self.read_line(render.answer_prompt(q), deadline)
         return self._menu(q, deadline)
+
+    def _edit_line(self, prompt: str) -> str | None:
+        """input() with GNU readline: arrow keys edit the line and recall earlier commands."""
+        try:
+            import readline  # noqa: F401  (imported for its side effect on input())
+        except ImportError:
+            pass
+        try:
+            return clean_line(input(prompt))
+        except EOFError:
+            self.write("")
+            return None
 
     def _menu(self, q, deadline):
         import termios
