@@ -15,6 +15,7 @@ from __future__ import annotations
 import base64
 import json
 import os
+import re
 import threading
 import time
 from typing import Any, Iterable
@@ -78,7 +79,8 @@ def api_client(context: str | None = None, kubeconfig: str | None = None):
     from kubernetes import client, config
 
     context = context or default_context()
-    kubeconfig = kubeconfig or os.environ.get("KUBECONFIG") or None
+    # always explicit: the client computes its default path once, at import time
+    kubeconfig = kubeconfig or os.environ.get("KUBECONFIG") or os.path.expanduser("~/.kube/config")
     key = (context, kubeconfig, _mtime(kubeconfig))
     with _client_lock:
         if key in _client_cache:
@@ -227,10 +229,32 @@ class Kube:
             if ws.is_open():
                 raise InfraError(f"`{' '.join(command)}` in pod {pod} did not finish within {timeout:g} s")
             out, err = ws.read_stdout() or "", ws.read_stderr() or ""
-            rc = ws.returncode
+            rc, why = _exit_status(ws)
         finally:
             ws.close()
-        return (rc if rc is not None else 0), out, err
+        return rc, out, (err + why)
+
+
+def _exit_status(ws) -> tuple[int, str]:
+    """(exit code, reason) from the exec error channel; 126 when the command could not start."""
+    from kubernetes.stream.ws_client import ERROR_CHANNEL
+
+    raw = ws.read_channel(ERROR_CHANNEL)
+    if not raw:
+        return 0, ""
+    try:
+        status = json.loads(raw)
+    except ValueError:
+        return 126, raw.strip()
+    if status.get("status") == "Success":
+        return 0, ""
+    for cause in (status.get("details") or {}).get("causes") or []:
+        if cause.get("reason") == "ExitCode":
+            try:
+                return int(cause.get("message")), ""
+            except (TypeError, ValueError):
+                break
+    return 126, str(status.get("message", raw)).strip()
 
 
 def _first_line(exc: Exception) -> str:
@@ -483,8 +507,18 @@ def env_in_container(kube: Kube, namespace: str, pod: str, var: str, expected: s
 
     With secret=True the value is never shown, only whether it matched.
     """
-    rc, out, err = kube.exec(namespace, pod, ["printenv", var], container=container)
-    found = out.rstrip("\n") if rc == 0 else None
+    if not re.fullmatch(r"[A-Za-z_][A-Za-z0-9_]*", var):
+        raise ValueError(f"not an environment variable name: {var!r}")
+    # only sh built-ins: works in any image with a shell (busybox, nginx, ...), printenv or not
+    script = f'if [ -n "${{{var}+set}}" ]; then printf "%s" "${var}"; else exit 3; fi'
+    rc, out, err = kube.exec(namespace, pod, ["sh", "-c", script], container=container)
+    if rc not in (0, 3):
+        rc, out, err2 = kube.exec(namespace, pod, ["printenv", var], container=container)
+        if rc not in (0, 1):
+            raise Failed(f"env {var} in pod {pod}: could not run a command in the container ({(err + err2).strip()[:120]})",
+                         expected="a container with sh or printenv", found="no way to read its environment")
+        out = out.rstrip("\n")
+    found = out if rc == 0 else None
     if secret and found:
         kube.secret_values.add(found)
     if found is None:

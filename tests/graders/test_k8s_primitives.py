@@ -140,7 +140,7 @@ def test_pvc_and_files():
 
 
 def test_env_in_container():
-    kube = FakeKube([pod()], exec_result=(0, "hello-world\n", ""))
+    kube = FakeKube([pod()], exec_result=(0, "hello-world", ""))
     with pytest.raises(Failed, match="env GREETING in pod web: expected hello-kubelab, found hello-world"):
         k8s.env_in_container(kube, "lab", "web", "GREETING", "hello-kubelab")
     kube = FakeKube([pod()], exec_result=(1, "", ""))
