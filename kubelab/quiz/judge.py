@@ -93,7 +93,7 @@ _DOCKER_VALUE = {
     "ulimit", "oom-score-adj", "cap-add", "cap-drop", "add-host", "dns", "expose",
     "health-cmd", "log-driver", "stop-signal", "storage-opt", "userns", "ip-range",
 }
-_DOCKER_LONG_ALIASES = {"net": "network", "expose": "expose"}
+_DOCKER_LONG_ALIASES = {"net": "network"}
 # Management-command spellings folded to the classic short forms.
 _DOCKER_SUBCOMMANDS = {
     ("container", "run"): "run", ("container", "create"): "create",
