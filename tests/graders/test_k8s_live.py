@@ -21,8 +21,13 @@ NS = "kltest-graders"
 
 
 def kubectl(*args, input=None, check=True):
-    return subprocess.run(["kubectl", "--context", k8s.default_context(), *args], input=input, text=True,
-                          capture_output=True, check=check, timeout=180)
+    proc = subprocess.run(["kubectl", "--context", k8s.default_context(), *args], input=input, text=True,
+                          capture_output=True, timeout=180)
+    if check and proc.returncode != 0:
+        describe = subprocess.run(["kubectl", "--context", k8s.default_context(), "-n", NS, "describe", "pods,pvc"],
+                                  text=True, capture_output=True, timeout=60).stdout
+        pytest.fail(f"kubectl {' '.join(args)} failed: {proc.stderr.strip()}\n--- describe ---\n{describe[-4000:]}")
+    return proc
 
 
 @pytest.fixture(scope="module")
