@@ -243,7 +243,7 @@ class Kube:
             raise
         except Exception as exc:
             text = str(exc)
-            if any(code in text for code in ("400", "404")) or "container not found" in text:
+            if getattr(exc, "status_code", None) in (400, 404) or "container not found" in text:
                 raise Failed(f"pod {pod}: cannot run a command in it ({_first_line(exc)})",
                              expected="a running container", found=_first_line(exc)) from exc
             raise self._infra(exc) from exc
@@ -281,7 +281,9 @@ def _exit_status(ws) -> tuple[int, str]:
 
 
 def _first_line(exc: Exception) -> str:
-    body = getattr(exc, "body", None)
+    body = getattr(exc, "body", None) or getattr(exc, "resp_body", None)
+    if isinstance(body, bytes):
+        body = body.decode(errors="replace")
     if body:
         try:
             return json.loads(body).get("message", str(body))[:200]

@@ -169,3 +169,12 @@ def test_pod_cgroup_limits_and_shared_pid_namespace(cluster):
     assert namespaces.pod_containers_share_namespace(kb, NS, "app", "main", "side", "net")
     with pytest.raises(Failed, match="mnt namespace of main and side: expected the same"):
         namespaces.pod_containers_share_namespace(kb, NS, "app", "main", "side", "mnt")
+
+
+def test_exec_into_missing_pod_or_container_is_a_failure(cluster):
+    kb = kube()
+    with pytest.raises(Failed, match='pods "nope" not found'):
+        kb.exec(NS, "nope", ["true"])
+    with pytest.raises(Failed, match="container nope is not valid"):
+        kb.exec(NS, "app", ["true"], container="nope")
+    assert kb.exec(NS, "app", ["sh", "-c", "exit 7"], container="main")[0] == 7
