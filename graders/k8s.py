@@ -158,7 +158,11 @@ class Kube:
         return path + (f"/{quote(name, safe='')}" if name else "")
 
     def _serialize(self, method: str, path: str, query: list | None = None):
-        return self.client().param_serialize(method=method, resource_path=path, query_params=query or [],
+        client = self.client()
+        if not hasattr(client, "param_serialize"):  # the pre-2025 generated client
+            raise InfraError("the installed kubernetes Python client is too old for kubelab (needs >= 37)",
+                             "run `pip install -U 'kubernetes>=37'` in kubelab's environment")
+        return client.param_serialize(method=method, resource_path=path, query_params=query or [],
                                              header_params={"Accept": "application/json"},
                                              auth_settings=["BearerToken"])
 
