@@ -42,3 +42,25 @@ def test_near_miss_solutions_differ_in_one_value():
         text = actions.step_text(lab.near_miss_steps(nm)[0])
         diff = [(a, b) for a, b in zip(base.splitlines(), text.splitlines()) if a != b]
         assert len(diff) == 1, (nm.id, diff)
+
+
+def test_start_seeds_and_reset_deletes_what_the_lab_declares(monkeypatch):
+    from kubelab.labs.model import Lab, Params
+
+    ran = []
+    monkeypatch.setattr(actions, "run_step", lambda step, log=None: ran.append(actions.step_text(step)) or "")
+    monkeypatch.setattr(actions, "ensure_shape", lambda lab, log=None: ran.append("ensure"))
+    monkeypatch.setattr(actions, "_wait_namespace_gone", lambda *a, **k: None)
+    P = Params(namespace="lab-toy", node="kubelab-worker")
+    lab = Lab(id="toy", title="t", topic="scheduling", shape="course", minutes=1, params=P, task="t",
+              namespace=P.namespace, cluster_kinds=("PersistentVolume",))
+    lab.seed(lambda p: [Run(["kubectl", "label", "node", p.node, "disk=ssd"])])
+    lab.reset_steps(lambda p: [Run(["kubectl", "label", "node", p.node, "disk-"])])
+    actions.start(lab)
+    assert ran[0] == "ensure" and "name: lab-toy" in ran[1] and "kubelab.io/lab: toy" in ran[1]
+    assert ran[2] == "kubectl label node kubelab-worker disk=ssd"
+    ran.clear()
+    actions.reset(lab)
+    assert ran[0] == "kubectl label node kubelab-worker disk-"
+    assert any(r.startswith("kubectl delete namespace lab-toy") for r in ran)
+    assert "kubectl delete PersistentVolume -l kubelab.io/lab=toy --ignore-not-found" in ran
