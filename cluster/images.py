@@ -86,10 +86,13 @@ def component_images(pins: Pins, kube_bin: Path, extra_bin: Path, node_root: Pat
             t.copy_from(node_root, binary)
             for name in links:
                 t.symlink(f"/usr/sbin/{name}", Path(binary).name)
-        for lib in sorted(ldd_closure(node_root, KUBE_PROXY_TOOLS)):
+        xtables = "/usr/lib/x86_64-linux-gnu/xtables"
+        extensions = [f"{xtables}/{so.name}" for so in sorted((node_root / xtables.lstrip("/")).glob("*.so"))]
+        for lib in sorted(ldd_closure(node_root, [*KUBE_PROXY_TOOLS, *extensions])):
             t.copy_from(node_root, lib)
-        t.copy_from(node_root, "/usr/lib/x86_64-linux-gnu/xtables")
-        t.copy_from(node_root, "/etc/ethertypes") if (node_root / "etc/ethertypes").exists() else None
+        t.copy_from(node_root, xtables)
+        if (node_root / "etc/ethertypes").exists():
+            t.copy_from(node_root, "/etc/ethertypes")
         return t.bytes()
 
     k = pins.kubernetes
@@ -101,7 +104,7 @@ def component_images(pins: Pins, kube_bin: Path, extra_bin: Path, node_root: Pat
     ]
     specs.append(ImageSpec(f"registry.k8s.io/kube-proxy:{k}", kube_proxy,
                            [PATH_ENV, 'ENTRYPOINT ["/usr/local/bin/kube-proxy"]'],
-                           [_file_key(kube_bin / "kube-proxy"), "nft-tools-1"],
+                           [_file_key(kube_bin / "kube-proxy"), "nft-tools-4"],
                            f"kube-proxy {k} built by kubelab, with Debian's iptables (nf_tables)"))
     specs += [
         ImageSpec(f"registry.k8s.io/etcd:{pins.etcd_tag}", single(extra_bin / "etcd", "/usr/local/bin/etcd"),
@@ -179,10 +182,10 @@ def lab_images(node_root: Path, nginx_root: Path) -> list[ImageSpec]:
 
     web_cmd = ['CMD ["httpd", "-f", "-v", "-p", "80", "-h", "/www"]', "EXPOSE 80"]
     return [
-        ImageSpec(cat["busybox"]["ref"], busybox, ['CMD ["sh"]'], ["busybox-1"], cat["busybox"]["standin"]),
+        ImageSpec(cat["busybox"]["ref"], busybox, ['CMD ["sh"]'], ["busybox-2"], cat["busybox"]["standin"]),
         ImageSpec(cat["nginx"]["ref"], nginx,
                   ['CMD ["nginx", "-g", "daemon off;"]', "EXPOSE 80", PATH_ENV],
                   ["nginx-1"], cat["nginx"]["standin"]),
-        ImageSpec(cat["web-v1"]["ref"], web("v1"), web_cmd, ["web-1"], cat["web-v1"]["standin"]),
-        ImageSpec(cat["web-v2"]["ref"], web("v2"), web_cmd, ["web-1"], cat["web-v2"]["standin"]),
+        ImageSpec(cat["web-v1"]["ref"], web("v1"), web_cmd, ["web-2"], cat["web-v1"]["standin"]),
+        ImageSpec(cat["web-v2"]["ref"], web("v2"), web_cmd, ["web-2"], cat["web-v2"]["standin"]),
     ]

@@ -60,11 +60,12 @@ def reset(timeout: float = 90) -> dict:
     zero = k.V1DeleteOptions(grace_period_seconds=0, propagation_policy="Background")
 
     # 1. namespaces the baseline does not have: stop their pods at once, then delete them
-    extra_ns = [ns.metadata.name for ns in corev1.list_namespace().items
-                if ns.metadata.name not in base["namespaces"] and ns.status.phase != "Terminating"]
-    for ns in extra_ns:
-        corev1.delete_collection_namespaced_pod(ns, grace_period_seconds=0)
-        _ignore_404(corev1.delete_namespace, ns, body=zero)
+    extra = [ns for ns in corev1.list_namespace().items if ns.metadata.name not in base["namespaces"]]
+    extra_ns = [ns.metadata.name for ns in extra]   # all of them are waited for below
+    for ns in extra:
+        corev1.delete_collection_namespaced_pod(ns.metadata.name, grace_period_seconds=0)
+        if ns.status.phase != "Terminating":
+            _ignore_404(corev1.delete_namespace, ns.metadata.name, body=zero)
     done["namespaces"] = len(extra_ns)
 
     # 2. what students leave in `default`

@@ -23,6 +23,7 @@ NODE_PACKAGES = [
     "containerd", "runc", "containernetworking-plugins", "socat", "ebtables", "busybox-static",
 ]
 NGINX_PACKAGES = ["nginx-light", "ca-certificates"]
+GLIBC_NSS = ["ld-linux-x86-64.so.2", "libc.so.6", "libnss_files.so.2", "libnss_dns.so.2", "libresolv.so.2"]
 
 
 def debootstrap(name: str, suite: str, packages: list[str], phase: Phase) -> Path:
@@ -69,6 +70,14 @@ class TarBuilder:
         self.buf = io.BytesIO()
         self.tar = tarfile.open(fileobj=self.buf, mode="w")
         self.dirs: set[str] = set()
+        self.names: set[str] = set()   # files and links: the first one written wins
+
+    def _claim(self, path: str) -> bool:
+        name = path.lstrip("/")
+        if name in self.names:
+            return False
+        self.names.add(name)
+        return True
 
     def _info(self, name: str, kind: bytes, mode: int) -> tarfile.TarInfo:
         info = tarfile.TarInfo(name.lstrip("/"))
@@ -84,36 +93,39 @@ class TarBuilder:
                 self.tar.addfile(self._info(d, tarfile.DIRTYPE, 0o1777 if d == "tmp" else mode))
 
     def file(self, path: str, data: bytes, mode: int = 0o644) -> None:
+        if not self._claim(path):
+            return
         self.dir(str(Path(path).parent))
         info = self._info(path, tarfile.REGTYPE, mode)
         info.size = len(data)
         self.tar.addfile(info, io.BytesIO(data))
 
     def symlink(self, path: str, target: str) -> None:
+        if not self._claim(path):
+            return
         self.dir(str(Path(path).parent))
         info = self._info(path, tarfile.SYMTYPE, 0o777)
         info.linkname = target
         self.tar.addfile(info)
 
-    def copy_from(self, root: Path, path: str, dest: str | None = None) -> None:
-        """Copy root/path into the image at dest (default: the same path), following links."""
-        src = (root / path.lstrip("/")).resolve() if not (root / path.lstrip("/")).is_symlink() else None
+    def copy_from(self, root: Path, path: str) -> None:
+        """Copy root/path (a file, or a directory tree with its symlinks) into the image at the
+        same path. A symlink given as path is followed inside root, never on the host."""
         real = root / path.lstrip("/")
-        # resolve symlinks inside the root, not on the host
-        hops = 0
-        while real.is_symlink() and hops < 10:
+        for _ in range(10):
+            if not real.is_symlink():
+                break
             target = Path(real.readlink())
-            real = (real.parent / target) if not target.is_absolute() else root / str(target).lstrip("/")
-            hops += 1
-        src = real
-        if src.is_dir():
-            for child in sorted(src.rglob("*")):
-                if child.is_file() and not child.is_symlink():
-                    rel = "/" + str(child.relative_to(root))
-                    self.file(rel if dest is None else dest + "/" + str(child.relative_to(src)),
-                              child.read_bytes(), child.stat().st_mode & 0o7777)
+            real = root / str(target).lstrip("/") if target.is_absolute() else real.parent / target
+        if real.is_dir():
+            for child in sorted(real.rglob("*")):
+                rel = "/" + str(child.relative_to(root))
+                if child.is_symlink():
+                    self.symlink(rel, str(child.readlink()))
+                elif child.is_file():
+                    self.file(rel, child.read_bytes(), child.stat().st_mode & 0o7777)
             return
-        self.file(dest or path, src.read_bytes(), src.stat().st_mode & 0o7777)
+        self.file(path, real.read_bytes(), real.stat().st_mode & 0o7777)
 
     def base_etc(self) -> None:
         """The few files most programs expect: passwd, group, nsswitch, tmp."""
@@ -126,6 +138,11 @@ class TarBuilder:
     def busybox(self, root: Path) -> None:
         """Debian's static busybox at /bin/busybox with a link for every applet."""
         self.copy_from(root, "/bin/busybox")
+        # Debian's busybox-static is linked against glibc, whose name lookups (wget, nc, telnet)
+        # load NSS modules at run time: ship them with the libc they need, or those applets crash
+        for lib in GLIBC_NSS:
+            self.copy_from(root, f"/lib/x86_64-linux-gnu/{lib}")
+        self.symlink("/lib64/ld-linux-x86-64.so.2", "/lib/x86_64-linux-gnu/ld-linux-x86-64.so.2")
         applets = run(["chroot", str(root), "/bin/busybox", "--list-full"]).stdout.split()
         for applet in applets:
             if applet != "bin/busybox":

@@ -160,6 +160,6 @@ def test_service_endpoints_list_exactly_the_ready_pods(live_cluster, ns):
     # and traffic through the Service reaches a ready pod
     client_pod = pods[0].metadata.name
     out = stream(corev1.connect_get_namespaced_pod_exec, client_pod, ns,
-                 command=["wget", "-qO-", "-T", "5", f"http://web.{ns}.svc.cluster.local/"],
+                 command=["wget", "-qO-", f"http://web.{ns}.svc.cluster.local/"],
                  stderr=True, stdin=False, stdout=True, tty=False)
     assert "kubelab web v1" in out

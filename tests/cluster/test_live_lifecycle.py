@@ -84,9 +84,12 @@ def node_state(corev1):
 
 
 def test_reset_returns_a_dirtied_cluster_to_its_baseline(live_cluster):
+    from kubelab.cluster.reset import load_baseline
+
     corev1 = k.CoreV1Api(live_cluster)
+    subprocess.run([KUBELAB, "cluster", "reset"], check=True, capture_output=True)
     baseline_nodes = node_state(corev1)
-    baseline_ns = sorted(n.metadata.name for n in corev1.list_namespace().items)
+    baseline_ns = sorted(load_baseline(corev1)["namespaces"])
     worker = sorted(n for n in baseline_nodes if "worker" in n)[0]
     # dirty it the way labs and students do
     corev1.create_namespace(k.V1Namespace(metadata=k.V1ObjectMeta(name="dirty-lab", labels={"kubelab.io/lab": "x"})))

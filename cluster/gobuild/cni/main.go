@@ -15,6 +15,7 @@ import (
 	"net"
 	"os"
 	"path/filepath"
+	"strings"
 	"time"
 
 	"github.com/vishvananda/netlink"
@@ -24,7 +25,25 @@ import (
 	"k8s.io/client-go/rest"
 )
 
-const confPath = "/etc/cni/net.d/10-kubelab.conflist"
+const (
+	confPath    = "/etc/cni/net.d/10-kubelab.conflist"
+	kubeletConf = "/host/etc/kubernetes/kubelet.conf"
+)
+
+// kubeletServer returns the `server:` URL of the node's kubelet kubeconfig, or "".
+func kubeletServer(path string) string {
+	data, err := os.ReadFile(path)
+	if err != nil {
+		return ""
+	}
+	for _, line := range strings.Split(string(data), "\n") {
+		line = strings.TrimSpace(line)
+		if strings.HasPrefix(line, "server:") {
+			return strings.TrimSpace(strings.TrimPrefix(line, "server:"))
+		}
+	}
+	return ""
+}
 
 func cniConfig(podCIDR string) ([]byte, error) {
 	conf := map[string]any{
@@ -32,9 +51,9 @@ func cniConfig(podCIDR string) ([]byte, error) {
 		"name":       "kubelab",
 		"plugins": []any{
 			map[string]any{
-				"type": "ptp",
+				"type":   "ptp",
 				"ipMasq": false,
-				"mtu":  1500,
+				"mtu":    1500,
 				"ipam": map[string]any{
 					"type":   "host-local",
 					"ranges": [][]map[string]string{{{"subnet": podCIDR}}},
@@ -115,6 +134,11 @@ func main() {
 	cfg, err := rest.InClusterConfig()
 	if err != nil {
 		log.Fatalf("in-cluster config: %v", err)
+	}
+	// Reach the API server where the kubelet does, not through the Service VIP:
+	// the VIP works only once kube-proxy runs, and pods wait for this agent.
+	if server := kubeletServer(kubeletConf); server != "" {
+		cfg.Host = server
 	}
 	cs := kubernetes.NewForConfigOrDie(cfg)
 	ctx := context.Background()
