@@ -22,7 +22,7 @@ NS = "kltest-graders"
 
 def kubectl(*args, input=None, check=True):
     proc = subprocess.run(["kubectl", "--context", k8s.default_context(), *args], input=input, text=True,
-                          capture_output=True, timeout=180)
+                          capture_output=True, timeout=360)
     if check and proc.returncode != 0:
         describe = subprocess.run(["kubectl", "--context", k8s.default_context(), "-n", NS, "describe", "pods,pvc"],
                                   text=True, capture_output=True, timeout=60).stdout
@@ -76,11 +76,11 @@ def cluster():
                                                                           "command": ["true"]}]}}}},
     ]
     kubectl("apply", "-f", "-", input=yaml.safe_dump_all(docs))
-    kubectl("-n", NS, "rollout", "status", "deploy/web", "--timeout=120s")
+    kubectl("-n", NS, "rollout", "status", "deploy/web", "--timeout=300s")
     kubectl("-n", NS, "set", "image", "deploy/web", f"web={web2}")
-    kubectl("-n", NS, "rollout", "status", "deploy/web", "--timeout=120s")
-    kubectl("-n", NS, "wait", "--for=condition=Ready", "pod/app", "--timeout=120s")
-    kubectl("-n", NS, "wait", "--for=condition=complete", "job/twice", "--timeout=120s")
+    kubectl("-n", NS, "rollout", "status", "deploy/web", "--timeout=300s")
+    kubectl("-n", NS, "wait", "--for=condition=Ready", "pod/app", "--timeout=300s")
+    kubectl("-n", NS, "wait", "--for=condition=complete", "job/twice", "--timeout=300s")
     yield {"busybox": busybox, "web1": web1, "web2": web2}
     kubectl("delete", "ns", NS, "--ignore-not-found", "--wait=false", check=False)
 
