@@ -2,6 +2,7 @@
 # The whole test run, as CI runs it: set up the machine, build or reuse the
 # offline toolchain, bring up the course cluster, run every test (live ones
 # included), and tear the cluster down. Prints each phase's time.
+# The cluster is created afresh (a left-over one may not survive a restarted dockerd).
 # KEEP_CLUSTER=1 leaves the cluster running afterwards; extra arguments go to pytest.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -24,7 +25,7 @@ trap summary EXIT
 
 timed "bootstrap" bash scripts/bootstrap.sh
 timed "node image" kubelab cluster ensure-image
-timed "cluster up" kubelab cluster up --shape course
+timed "cluster up" kubelab cluster up --shape course --recreate
 export KUBELAB_LIVE=1
 set +e
 timed "tests" python -m pytest -q -p no:cacheprovider "$@"
