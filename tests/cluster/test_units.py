@@ -163,3 +163,22 @@ def test_runc_front_strips_the_capability_on_exec(tmp_path, fake_runc):
 def test_runc_front_leaves_other_commands_alone(tmp_path, fake_runc):
     args = _wrapper(fake_runc, "state", "ctr1")
     assert args == ["state", "ctr1"]
+
+
+def test_copy_from_keeps_symlinks_inside_a_directory(tmp_path):
+    # kube-proxy's image lost iptables' extension links (libxt_MASQUERADE.so -> libxt_NAT.so) once
+    root = tmp_path / "root"
+    ext = root / "usr/lib/xtables"
+    ext.mkdir(parents=True)
+    (ext / "libxt_NAT.so").write_bytes(b"elf")
+    (ext / "libxt_MASQUERADE.so").symlink_to("libxt_NAT.so")
+    (root / "lib").symlink_to("usr/lib")
+    t = TarBuilder()
+    t.copy_from(root, "/usr/lib/xtables")
+    t.copy_from(root, "/usr/lib/xtables/libxt_NAT.so")   # a second copy of a path is ignored
+    t.copy_from(root, "/lib/xtables/libxt_NAT.so")       # read through a merged-/usr link in the root
+    members = {m.name: m for m in tarfile.open(fileobj=io.BytesIO(t.bytes())).getmembers()}
+    assert members["usr/lib/xtables/libxt_MASQUERADE.so"].issym()
+    assert members["usr/lib/xtables/libxt_MASQUERADE.so"].linkname == "libxt_NAT.so"
+    assert members["usr/lib/xtables/libxt_NAT.so"].isfile()
+    assert members["lib/xtables/libxt_NAT.so"].isfile()
