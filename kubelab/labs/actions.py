@@ -34,9 +34,16 @@ def kube_context() -> str:
 
 
 def _kubectl(argv: list[str]) -> list[str]:
-    if argv and argv[0] == "kubectl" and not any(a.startswith("--context") for a in argv):
-        return ["kubectl", "--context", kube_context(), *argv[1:]]
-    return list(argv)
+    """kubectl as the student types it, run with kubelab's pinned kubectl (when built) and the
+    course cluster's context."""
+    if not argv or argv[0] != "kubectl":
+        return list(argv)
+    from kubelab.cluster.tools import find_tool
+
+    binary = str(find_tool("kubectl") or "kubectl")
+    if any(a.startswith("--context") for a in argv):
+        return [binary, *argv[1:]]
+    return [binary, "--context", kube_context(), *argv[1:]]
 
 
 def manifests_yaml(docs: list[dict]) -> str:

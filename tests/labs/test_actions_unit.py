@@ -14,10 +14,14 @@ def test_step_text_is_what_a_student_types():
         "docker run -p 8088:80 --name 'a b'"
 
 
-def test_kubectl_gets_the_context(monkeypatch):
+def test_kubectl_gets_the_context_and_the_pinned_binary(monkeypatch, tmp_path):
     monkeypatch.setenv("KUBELAB_CONTEXT", "kind-other")
-    assert actions._kubectl(["kubectl", "get", "ns"]) == ["kubectl", "--context", "kind-other", "get", "ns"]
-    assert actions._kubectl(["kubectl", "--context=x", "get", "ns"]) == ["kubectl", "--context=x", "get", "ns"]
+    monkeypatch.setenv("KUBELAB_CACHE", str(tmp_path))
+    pinned = tmp_path / "bin" / "kubectl"
+    pinned.parent.mkdir()
+    pinned.write_text("")
+    assert actions._kubectl(["kubectl", "get", "ns"]) == [str(pinned), "--context", "kind-other", "get", "ns"]
+    assert actions._kubectl(["kubectl", "--context=x", "get", "ns"]) == [str(pinned), "--context=x", "get", "ns"]
     assert actions._kubectl(["docker", "ps"]) == ["docker", "ps"]
 
 
