@@ -3,6 +3,8 @@
 # node image, and bring up the course cluster.
 
 LAB ?= pods-basics
+# kubelab's pinned kind and kubectl (built by `kubelab cluster build-image`) come first on PATH
+export PATH := $(or $(KUBELAB_CACHE),$(HOME)/.cache/kubelab)/bin:$(CURDIR)/.venv/bin:$(PATH)
 
 .PHONY: course test setup
 

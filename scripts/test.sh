@@ -6,7 +6,7 @@
 # KEEP_CLUSTER=1 leaves the cluster running afterwards; extra arguments go to pytest.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-export PATH="$PWD/.venv/bin:$PATH"
+export PATH="${KUBELAB_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/kubelab}/bin:$PWD/.venv/bin:$PATH"
 declare -a phases=()
 timed() {
   local name=$1; shift
