@@ -1,0 +1,101 @@
+"""`kubelab instructor build` and `kubelab autograde <lab> [--jobs N]`.
+
+Module level imports typer and the standard library only (heavy imports inside commands).
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from pathlib import Path
+from typing import List, Optional
+
+import typer
+
+instructor_app = typer.Typer(help="Instructors: an nbgrader course from the labs; grade a class.",
+                             no_args_is_help=True)
+course_build_app = instructor_app  # the name the lead's brief used
+
+
+@instructor_app.command("build")
+def build(
+    course: Path = typer.Option(Path("nbgrader-course"), "--course", "-c", help="nbgrader course directory to write"),
+    labs: Optional[List[str]] = typer.Argument(None, help="lab ids (default: every lab)"),
+    release: bool = typer.Option(False, "--release", help="also run `nbgrader generate_assignment` for each lab"),
+):
+    """Write nbgrader_config.py and source/<lab>/<lab>.ipynb for every lab (or the ones named)."""
+    from kubelab.instructor.autograde import nbgrader
+    from kubelab.instructor.build import build_course
+
+    written = build_course(course, labs or None)
+    for path in written:
+        typer.echo(f"wrote {path}")
+    if release:
+        for path in written:
+            lab_id = path.parent.name
+            proc = nbgrader(course.resolve(), "generate_assignment", lab_id, "--force")
+            if proc.returncode != 0:
+                typer.echo(proc.stdout + proc.stderr, err=True)
+                raise typer.Exit(1)
+            typer.echo(f"released {lab_id} -> {course / 'release' / lab_id}")
+    typer.echo(f"next: cd {course} && nbgrader generate_assignment <lab>  (or --release)")
+
+
+@instructor_app.command("cleanup")
+def cleanup():
+    """Remove replay namespaces and containers left by an interrupted autograde."""
+    from kubelab.instructor import replay as rp
+
+    for ns in rp.leftover_namespaces():
+        rp.cleanup_kubernetes(ns)
+        typer.echo(f"deleted namespace {ns}")
+    from kubelab.graders.docker_engine import docker_client
+
+    for c in docker_client().containers.list(all=True, filters={"label": rp.DOCKER_GRADE_LABEL}):
+        rp.cleanup_docker(c.labels[rp.DOCKER_GRADE_LABEL] + "-")
+        typer.echo(f"removed replay {c.name}")
+
+
+def autograde(
+    lab: str = typer.Argument(..., help="lab id = nbgrader assignment name"),
+    course: Path = typer.Option(Path("nbgrader-course"), "--course", "-c", help="nbgrader course directory"),
+    jobs: int = typer.Option(2, "--jobs", "-j", help="submissions replayed at once (nbgrader itself runs one at a time)"),
+    student: Optional[List[str]] = typer.Option(None, "--student", "-s", help="only these students"),
+    converge: float = typer.Option(60.0, "--converge", help="seconds to wait for replayed workloads to be ready"),
+    as_json: bool = typer.Option(False, "--json", help="print the results as JSON"),
+):
+    """Autograde every submission of a lab on this cluster: replay, nbgrader autograde, clean up."""
+    from rich.console import Console
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+    from kubelab.instructor.autograde import autograde_class, submitted_students, summary_table
+
+    course = course.resolve()
+    students = student or submitted_students(course, lab)
+    if not students:
+        typer.echo(f"no submissions of {lab} under {course / 'submitted'}", err=True)
+        raise typer.Exit(1)
+    console = Console(stderr=as_json)
+    start = time.monotonic()
+    with Progress(TextColumn("autograde {task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
+                  TextColumn("{task.fields[last]}"), console=console, transient=as_json) as progress:
+        task = progress.add_task(lab, total=len(students), last="")
+
+        def done(res):
+            progress.update(task, advance=1, last=f"{res.student} {res.score:g}/{res.max_score:g}")
+
+        results = autograde_class(course, lab, jobs=jobs, students=students, converge=converge, on_done=done)
+    seconds = time.monotonic() - start
+    if as_json:
+        typer.echo(json.dumps({"lab": lab, "seconds": round(seconds, 1), "results": [r.to_dict() for r in results]},
+                              indent=1))
+    else:
+        console.print(summary_table(lab, results, seconds))
+        console.print(f"{len(results) / (seconds / 60):.1f} submissions per minute; "
+                      f"next: cd {course} && nbgrader generate_feedback {lab}")
+    if any(r.status != "graded" for r in results):
+        raise typer.Exit(2)
+
+
+autograde_app = typer.Typer(help="Autograde a class", add_completion=False)
+autograde_app.command()(autograde)
