@@ -197,6 +197,18 @@ def _pod_ready(pod: dict) -> bool:
     return any(c.get("type") == "Ready" and c.get("status") == "True" for c in status.get("conditions") or [])
 
 
+STUCK_REASONS = ("CrashLoopBackOff", "ImagePullBackOff", "ErrImagePull", "InvalidImageName",
+                 "CreateContainerConfigError", "CreateContainerError", "RunContainerError")
+
+
+def _stuck(pod: dict) -> bool:
+    """A pod that will not become ready by waiting longer (crash loop, image that cannot be pulled)."""
+    for cs in ((pod.get("status") or {}).get("containerStatuses") or []):
+        if cs.get("restartCount", 0) >= 1 or ((cs.get("state") or {}).get("waiting") or {}).get("reason") in STUCK_REASONS:
+            return True
+    return False
+
+
 def converged(kube, namespace: str) -> tuple[bool, str]:
     """(all workloads and pods ready, what is not)."""
     waiting = []
@@ -212,7 +224,7 @@ def converged(kube, namespace: str) -> tuple[bool, str]:
         if not (st.get("succeeded") or st.get("failed")):
             waiting.append(f"Job {job['metadata']['name']} running")
     for pod in kube.list("Pod", namespace):
-        if not _pod_ready(pod) and (pod.get("status") or {}).get("phase") != "Failed":
+        if not _pod_ready(pod) and (pod.get("status") or {}).get("phase") != "Failed" and not _stuck(pod):
             waiting.append(f"Pod {pod['metadata']['name']} {(pod.get('status') or {}).get('phase', '?')}")
     for pvc in kube.list("PersistentVolumeClaim", namespace):
         if (pvc.get("status") or {}).get("phase") != "Bound":
