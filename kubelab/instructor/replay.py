@@ -46,7 +46,9 @@ ROLE_RULES = [
     {"apiGroups": ["networking.k8s.io"], "resources": ["networkpolicies", "ingresses"], "verbs": ["*"]},
     {"apiGroups": ["policy"], "resources": ["poddisruptionbudgets"], "verbs": ["*"]},
     {"apiGroups": ["autoscaling"], "resources": ["horizontalpodautoscalers"], "verbs": ["*"]},
-    {"apiGroups": ["rbac.authorization.k8s.io"], "resources": ["roles", "rolebindings"], "verbs": ["*"]},
+    # no `escalate`/`bind`: a recorded Role may not grant more than the replay identity holds
+    {"apiGroups": ["rbac.authorization.k8s.io"], "resources": ["roles", "rolebindings"],
+     "verbs": ["get", "list", "watch", "create", "update", "patch", "delete"]},
 ]
 
 
@@ -156,7 +158,8 @@ def _api_message(text: str) -> str:
     """The useful part of a kubectl error (`Error from server (Forbidden): ... : <reason>`)."""
     lines = [ln.strip() for ln in text.strip().splitlines() if ln.strip() and not ln.startswith("Warning:")]
     line = lines[-1] if lines else text.strip()
-    line = re.sub(r"^error when creating \"STDIN\": ", "", line)
+    line = re.sub(r"^Error from server \((\w+)\): ", r"\1: ", line)
+    line = re.sub(r"error when (creating|applying patch|retrieving current configuration of)[^:]*\"STDIN\": ", "", line)
     return line[:300]
 
 
