@@ -74,7 +74,7 @@ print("SDK:", docker_client().version()["Version"])
 # `registry.example.com:5000/team/app:v2`.
 
 # %%
-quiz("docker-01", "docker-02", "docker-03")
+quiz("docker-01", "docker-02", "docker-03", "docker-36")
 
 # %% [markdown]
 # ## 2. The container life cycle
@@ -119,7 +119,7 @@ sh("docker exec demo-01-life ps")          # the exec'd `ps` is a second process
 sh("docker rm -f demo-01-life")
 
 # %%
-quiz("docker-04", "docker-05", "docker-06", "docker-07", "docker-08", "docker-09", "docker-10")
+quiz("docker-04", "docker-05", "docker-06", "docker-37", "docker-07", "docker-08", "docker-09", "docker-10")
 
 # %% [markdown]
 # ### Lab: a detached web server on a host port
@@ -195,7 +195,14 @@ sh("docker rm -f demo-01-cow && docker rmi demo-01/busybox:mine demo-01/imported
 # `curl 127.0.0.1:5000/v2/_catalog` lists what it holds.
 
 # %%
-quiz("docker-11", "docker-12", "docker-15", "docker-16", "docker-17", "docker-18", "docker-19")
+quiz("docker-33", "docker-11", "docker-12", "docker-34", "docker-35", "docker-15", "docker-16", "docker-17",
+     "docker-18", "docker-19")
+
+# %% [markdown]
+# ### Lab: commit, tag for a private registry, save
+
+# %%
+lab_task("docker-image-commit", solve=SOLVE)
 
 # %% [markdown]
 # ## 4. Dockerfile: ENTRYPOINT and CMD
@@ -226,7 +233,7 @@ sh("docker run --rm demo-01/args:v1 echo replaced")
 sh("docker rmi demo-01/args:v1 >/dev/null")
 
 # %%
-quiz("docker-13", "docker-14", "docker-29", "docker-30")
+quiz("docker-13", "docker-32", "docker-14", "docker-29", "docker-30")
 
 # %%
 lab_task("docker-entrypoint-cmd", solve=SOLVE)
