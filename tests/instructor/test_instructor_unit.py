@@ -240,3 +240,20 @@ def test_course_build_writes_nbgrader_source(tmp_path):
     sols = [c for c in nb.cells if (c.metadata.get("nbgrader") or {}).get("solution")]
     assert len(sols) == 1 and "### BEGIN SOLUTION" in sols[0].source and "kubectl apply" in sols[0].source
     assert any("submit('pods-basics')" in c.source for c in nb.cells)
+
+
+def test_cli_mounts_as_the_lead_will_mount_it():
+    import typer
+    from typer.testing import CliRunner
+
+    from kubelab.instructor.cli import autograde, instructor_app
+
+    app = typer.Typer()
+    app.add_typer(instructor_app, name="instructor")
+    app.command("autograde")(autograde)
+    runner = CliRunner()
+    assert "build" in runner.invoke(app, ["instructor", "--help"]).output
+    out = runner.invoke(app, ["autograde", "--help"]).output
+    assert "--jobs" in out and "--course" in out
+    res = runner.invoke(app, ["autograde", "pods-basics", "--course", "/nonexistent"])
+    assert res.exit_code == 1 and "no submissions" in res.output
