@@ -137,12 +137,12 @@ def test_pty_exam_deadline_stops_taking_answers(tmp_path):
     from kubelab.quiz.exam import pick_exam
 
     qs = pick_exam(load_bank(), 3, 5)
-    child = spawn(["exam", "--count", "3", "--minutes", "0.05", "--seed", "5"], tmp_path)
+    child = spawn(["exam", "--count", "3", "--minutes", "0.1", "--seed", "5"], tmp_path)
     child.expect("Question 1/3")
     answer(child, qs[0], right=True)
     child.expect("Answer recorded.")
     child.expect("Question 2/3")
-    child.expect("Time is up after 0.05 minutes: 2 of 3 questions were not answered.", timeout=20)
+    child.expect("Time is up after 0.1 minutes: 2 of 3 questions were not answered.", timeout=20)
     child.expect(r"Score: 333/1000 \(pass mark 600\) ")
     child.expect("FAIL")
     child.expect(pexpect.EOF)
