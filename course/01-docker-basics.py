@@ -54,7 +54,7 @@ sh("docker rm -f demo-01-life demo-01-web demo-01-cow demo-01-vol 2>/dev/null; "
 # flowchart LR
 #   cli["docker CLI<br/>(client)"] -- "REST API over<br/>/var/run/docker.sock" --> d["dockerd<br/>(daemon)"]
 #   d --> c["containerd + runc<br/>(run containers)"]
-#   d <-- "pull / push" --> r[("registry<br/>Docker Hub, private")]
+#   d <-->|pull / push| r[("registry<br/>Docker Hub, private")]
 #   d --- o["images · containers<br/>networks · volumes"]
 # ```
 #
