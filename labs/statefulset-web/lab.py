@@ -1,0 +1,136 @@
+"""Controllers: a StatefulSet with a headless Service and a volume per replica that outlives its pod."""
+
+from kubelab.cluster.api import lab_image
+from kubelab.graders import k8s, workloads_extra
+from kubelab.labs.model import Apply, Lab, Params, Run
+
+P = Params(
+    namespace="lab-statefulset-web",
+    statefulset="web",
+    service="web",
+    container="nginx",
+    image="nginx",
+    labels={"app": "web"},
+    replicas=3,
+    claim="www",
+    size="64Mi",
+    mount="/usr/share/nginx/html",
+    victim=1,
+    text="data-of-web-1",
+)
+IMAGE = lab_image(P.image)
+NS, SS = P.namespace, P.statefulset
+VICTIM = f"{SS}-{P.victim}"
+VICTIM_PVC = f"{P.claim}-{VICTIM}"
+
+lab = Lab(
+    id="statefulset-web",
+    title="A StatefulSet whose data survives its pods",
+    topic="controllers",
+    shape="course",
+    minutes=20,
+    params=P,
+    namespace=P.namespace,
+    task=f"""\
+In the namespace `{NS}`:
+
+1. create a **headless** Service `{P.service}` (`clusterIP: None`, port 80, selector `app={P.labels['app']}`);
+2. create a StatefulSet `{SS}` of **{P.replicas}** replicas governed by that Service (`serviceName`), container
+   `{P.container}` running `{IMAGE}`, with a `volumeClaimTemplates` entry `{P.claim}` (ReadWriteOnce,
+   {P.size}, the default StorageClass) mounted at `{P.mount}`; every replica gets its own claim
+   `{P.claim}-{SS}-N`;
+3. once all replicas are Ready, write `{P.text}` into `{P.mount}/index.html` of pod `{VICTIM}`;
+4. delete pod `{VICTIM}` and watch the StatefulSet bring it back under the same name, on the same claim:
+   the file is still there.""",
+)
+
+
+@lab.check("headless-service", f"Service {P.service} is headless", points=1,
+           hint=f"`kubectl create service clusterip {P.service} -n {NS} --clusterip=None --tcp=80:80` "
+                "(then make the selector app=web)")
+def headless_service(ctx):
+    return k8s.field_equals(ctx.kube, "Service", P.service, NS, "spec.clusterIP", "None")
+
+
+@lab.check("statefulset", f"StatefulSet {SS}: {P.replicas} replicas, serviceName {P.service}", points=1,
+           hint="spec.serviceName names the headless Service; spec.replicas the count")
+def statefulset(ctx):
+    k8s.field_equals(ctx.kube, "StatefulSet", SS, NS, "spec.serviceName", P.service)
+    return k8s.field_equals(ctx.kube, "StatefulSet", SS, NS, "spec.replicas", P.replicas)
+
+
+@lab.check("claims-bound", f"Each replica has a bound claim {P.claim}-{SS}-0..{P.replicas - 1}", points=2,
+           requires=["statefulset"],
+           hint=f"spec.volumeClaimTemplates: [{{metadata: {{name: {P.claim}}}, spec: {{accessModes: [ReadWriteOnce], "
+                f"resources: {{requests: {{storage: {P.size}}}}}}}}}]; `kubectl get pvc -n {NS}`")
+def claims_bound(ctx):
+    for i in range(P.replicas):
+        k8s.pvc_bound(ctx.kube, NS, f"{P.claim}-{SS}-{i}")
+    return f"{P.replicas} claims bound"
+
+
+@lab.check("all-ready", f"{P.replicas} ready replicas", points=1, requires=["statefulset"],
+           hint=f"`kubectl get sts {SS} -n {NS}`; pods start in order, so one that is not ready blocks the next")
+def all_ready(ctx):
+    return k8s.field_equals(ctx.kube, "StatefulSet", SS, NS, "status.readyReplicas", P.replicas)
+
+
+@lab.check("pod-recreated", f"Pod {VICTIM} was deleted and came back", points=1, requires=["claims-bound"],
+           hint=f"`kubectl delete pod {VICTIM} -n {NS}`; the StatefulSet creates it again with the same name")
+def pod_recreated(ctx):
+    return workloads_extra.pod_recreated(ctx.kube, NS, VICTIM, "PersistentVolumeClaim", VICTIM_PVC, seconds=3)
+
+
+@lab.check("data-survived", f"{P.mount}/index.html in {VICTIM} still holds {P.text}", points=2,
+           requires=["all-ready"],
+           hint=f"write it with `kubectl exec -n {NS} {VICTIM} -- sh -c 'echo {P.text} > {P.mount}/index.html'` "
+                "before deleting the pod; the mountPath must be the claim's")
+def data_survived(ctx):
+    return k8s.file_in_container(ctx.kube, NS, VICTIM, f"{P.mount}/index.html", contains=P.text,
+                                 container=P.container)
+
+
+def manifests(p):
+    svc = {"apiVersion": "v1", "kind": "Service", "metadata": {"name": p.service, "namespace": p.namespace},
+           "spec": {"clusterIP": "None", "selector": dict(p.labels), "ports": [{"port": 80, "targetPort": 80}]}}
+    sts = {
+        "apiVersion": "apps/v1", "kind": "StatefulSet",
+        "metadata": {"name": p.statefulset, "namespace": p.namespace},
+        "spec": {
+            "serviceName": p.service, "replicas": p.replicas,
+            "selector": {"matchLabels": dict(p.labels)},
+            "template": {"metadata": {"labels": dict(p.labels)}, "spec": {
+                "terminationGracePeriodSeconds": 0,
+                "containers": [{"name": p.container, "image": lab_image(p.image), "ports": [{"containerPort": 80}],
+                                "readinessProbe": {"tcpSocket": {"port": 80}, "periodSeconds": 1},
+                                "volumeMounts": [{"name": p.claim, "mountPath": p.mount}]}],
+            }},
+            "volumeClaimTemplates": [{"metadata": {"name": p.claim}, "spec": {
+                "accessModes": ["ReadWriteOnce"], "resources": {"requests": {"storage": p.size}}}}],
+        },
+    }
+    return [svc, sts]
+
+
+@lab.solution
+def solution(p):
+    victim = f"{p.statefulset}-{p.victim}"
+    status = Run(["kubectl", "rollout", "status", "-n", p.namespace, f"sts/{p.statefulset}", "--timeout=180s"])
+    return [
+        Apply(manifests(p)),
+        status,
+        Run(["kubectl", "exec", "-n", p.namespace, victim, "--", "sh", "-c",
+             f"echo {p.text} > {p.mount}/index.html"]),
+        Run(["kubectl", "delete", "pod", "-n", p.namespace, victim]),
+        Run(["kubectl", "wait", "-n", p.namespace, "--for=condition=Ready", f"pod/{victim}", "--timeout=120s"]),
+        status,
+    ]
+
+
+lab.near_miss("not-headless", "a normal ClusterIP Service",
+              after=lambda p: [Run(["kubectl", "delete", "svc", "-n", p.namespace, p.service]),
+                               Run(["kubectl", "create", "service", "clusterip", p.service, "-n", p.namespace,
+                                    "--tcp=80:80"])],
+              fails=["headless-service"])
+lab.near_miss("other-pod", "wrote into web-2 and deleted web-2 instead of web-1", params={"victim": 2},
+              fails=["pod-recreated", "data-survived"])
