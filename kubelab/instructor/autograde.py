@@ -76,6 +76,26 @@ def nbgrader(course: Path, *args: str, spec_path: Path | None = None,
         return subprocess.CompletedProcess(argv, 124, exc.stdout or "", f"nbgrader did not finish in {timeout:g} s")
 
 
+class InProcessNbgrader:
+    """nbgrader's own API (NbGraderAPI.autograde) in this process: the same work as the CLI
+    without paying its start-up (~3-4 s) for every submission. Grade cells find their replay
+    spec through $KUBELAB_REPLAY = the run's spec folder (set once, before any kernel starts)."""
+
+    def __init__(self, course: Path):
+        from nbgrader.apps import NbGraderAPI
+        from nbgrader.coursedir import CourseDirectory
+        from traitlets.config.loader import PyFileConfigLoader
+
+        cfg = PyFileConfigLoader("nbgrader_config.py", path=str(course)).load_config()
+        cfg.CourseDirectory.root = str(course)
+        self.api = NbGraderAPI(CourseDirectory(config=cfg), config=cfg)
+
+    def autograde(self, lab_id: str, student: str) -> subprocess.CompletedProcess:
+        out = self.api.autograde(lab_id, student, force=True, create=True)
+        text = (out.get("log") or "") + (out.get("error") or "")
+        return subprocess.CompletedProcess(["autograde", lab_id, student], 0 if out.get("success") else 1, text, "")
+
+
 def _db(course: Path) -> Path:
     return Path(course) / "gradebook.db"
 
@@ -155,7 +175,7 @@ class _Serial:
 
 
 def grade_one(course: Path, lab, student: str, gb_lock: threading.Lock, run: str,
-              converge: float = 60.0) -> SubmissionResult:
+              converge: float = 60.0, engine: InProcessNbgrader | None = None) -> SubmissionResult:
     """Replay, autograde and clean up one submission. Never raises."""
     from kubelab.instructor import replay as rp
     from kubelab.instructor.record import RECORD_NAME, RecordError, load_record
@@ -193,7 +213,10 @@ def grade_one(course: Path, lab, student: str, gb_lock: threading.Lock, run: str
             db = _db(course)
             snap = work / f"{student}.gradebook.snapshot"
             had = snapshot(db, snap)
-            proc = nbgrader(course, "autograde", lab.id, "--student", student, "--force", spec_path=spec_path)
+            if engine is not None:
+                proc = engine.autograde(lab.id, student)
+            else:
+                proc = nbgrader(course, "autograde", lab.id, "--student", student, "--force", spec_path=spec_path)
             if proc.returncode != 0:
                 restore(db, snap, had)
                 tail = [ln for ln in (proc.stdout + proc.stderr).splitlines() if "ERROR" in ln or "Error" in ln]
@@ -220,8 +243,8 @@ def grade_one(course: Path, lab, student: str, gb_lock: threading.Lock, run: str
 
 
 def autograde_class(course: Path, lab_id: str, jobs: int = 1, students: list[str] | None = None,
-                    converge: float = 60.0, on_done: Callable[[SubmissionResult], None] | None = None
-                    ) -> list[SubmissionResult]:
+                    converge: float = 60.0, on_done: Callable[[SubmissionResult], None] | None = None,
+                    in_process: bool = True) -> list[SubmissionResult]:
     """Grade every submission of lab_id in the course directory; results in student order."""
     from concurrent.futures import ThreadPoolExecutor
 
@@ -236,9 +259,16 @@ def autograde_class(course: Path, lab_id: str, jobs: int = 1, students: list[str
     jobs = 1 if serial else max(1, jobs)
     gb_lock = threading.Lock()
     run = uuid.uuid4().hex[:6]
+    engine = None
+    saved = {k: os.environ.get(k) for k in ("KUBELAB_REPLAY", "PATH")}
+    if in_process:
+        (course / ".kubelab" / run).mkdir(parents=True, exist_ok=True)
+        env = _env(course / ".kubelab" / run)
+        os.environ["PATH"], os.environ["KUBELAB_REPLAY"] = env["PATH"], env["KUBELAB_REPLAY"]
+        engine = InProcessNbgrader(course)
 
     def one(student: str) -> SubmissionResult:
-        res = grade_one(course, lab, student, gb_lock, run, converge)
+        res = grade_one(course, lab, student, gb_lock, run, converge, engine)
         if serial:
             try:
                 run_steps(lab.extra_reset_steps())
@@ -248,8 +278,15 @@ def autograde_class(course: Path, lab_id: str, jobs: int = 1, students: list[str
             on_done(res)
         return res
 
-    with ThreadPoolExecutor(max_workers=jobs) as pool:
-        results = list(pool.map(one, students))
+    try:
+        with ThreadPoolExecutor(max_workers=jobs) as pool:
+            results = list(pool.map(one, students))
+    finally:
+        for k, v in saved.items():
+            if v is None:
+                os.environ.pop(k, None)
+            else:
+                os.environ[k] = v
     shutil.rmtree(course / ".kubelab" / run, ignore_errors=True)
     return results
 

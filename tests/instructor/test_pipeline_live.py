@@ -168,3 +168,41 @@ def test_class_pipeline(tmp_path, live_cluster, docker_engine):
         assert obj is None or (obj.get("status") or {}).get("phase") == "Terminating", ns
     print(f"\npipeline: k8s part {t_k8s:.0f} s, total {time.monotonic() - t0:.0f} s")
     (tmp_path / "results.json").write_text(json.dumps({s: r.to_dict() for s, r in results.items()}))
+
+
+def test_record_from_live_state_replays_to_full_marks(tmp_path, live_cluster):
+    """Student side -> record -> instructor side: capture a namespace, replay the record, grade it."""
+    from kubelab.graders.k8s import Kube
+    from kubelab.instructor import replay as rp
+    from kubelab.instructor.grade import grade_replay
+    from kubelab.instructor.record import capture_namespace, load_record, write_record
+    from kubelab.labs.registry import get_lab
+
+    lab = get_lab(K8S)
+    student_ns = rp.replay_namespace(K8S, "capture-student", str(time.time()))
+    objects = _docs(lab.solution_steps())
+    for o in objects:
+        o["metadata"]["namespace"] = student_ns
+    rp._kubectl(["apply", "-f", "-"], rp._yaml(rp.sandbox_manifests(student_ns, K8S)[:1]))
+    r = None
+    try:
+        proc = rp._kubectl(["apply", "-f", "-"], rp._yaml(objects))
+        assert proc.returncode == 0, proc.stderr
+        ok, why = rp.wait_converged(student_ns, 90)
+        assert ok, why
+        captured = capture_namespace(Kube(), student_ns)
+        kinds = sorted(f"{o['kind']}/{o['metadata']['name']}" for o in captured)
+        assert kinds == ["Pod/web"], kinds  # no default ServiceAccount, no kube-root-ca.crt
+        pod = captured[0]
+        assert "status" not in pod and "uid" not in pod["metadata"] and "nodeName" not in pod["spec"]
+        rec = {"kubelab_record": 1, "lab": K8S, "kind": "kubernetes", "objects": captured, "checks": {}}
+        rec = load_record(write_record(rec, tmp_path), K8S)
+        r = rp.replay(lab, rec, "capture-student", run=str(time.time()), converge=90)
+        assert r.refused == [] and r.applied == ["Pod web"]
+        spec = json.loads(json.dumps(r.spec()))
+        verdicts = {c.id: grade_replay(lab, c.id, spec).outcome.value for c in lab.checks}
+        assert set(verdicts.values()) == {"passed"}, verdicts
+    finally:
+        rp.cleanup_kubernetes(student_ns)
+        if r is not None:
+            rp.cleanup(r)
