@@ -127,10 +127,15 @@ def keep_object(obj: dict) -> bool:
 
 def capture_namespace(kube, namespace: str) -> list[dict]:
     """Cleaned manifests of everything a student made in the namespace (kubelab.graders.k8s.Kube)."""
+    from kubelab.graders.k8s import KINDS
+
     objects = []
     for kind in CAPTURE_KINDS:
+        api_version = KINDS[kind][0].split("/", 2)[-1]  # "/api/v1" -> "v1", "/apis/apps/v1" -> "apps/v1"
         for obj in kube.list(kind, namespace):
+            obj = dict(obj)  # list items come without apiVersion and kind
             obj.setdefault("kind", kind)
+            obj.setdefault("apiVersion", api_version)
             if keep_object(obj):
                 objects.append(clean_manifest(obj))
     return objects

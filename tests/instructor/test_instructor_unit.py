@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import copy
 import json
 
 import pytest
@@ -257,3 +258,22 @@ def test_cli_mounts_as_the_lead_will_mount_it():
     assert "--jobs" in out and "--course" in out
     res = runner.invoke(app, ["autograde", "pods-basics", "--course", "/nonexistent"])
     assert res.exit_code == 1 and "no submissions" in res.output
+
+
+def test_capture_namespace_keeps_what_the_student_made():
+    from kubelab.instructor.record import capture_namespace
+
+    owned = {"metadata": {"name": "web-abc", "ownerReferences": [{"controller": True}]}, "spec": {}}
+
+    class FakeKube:
+        def list(self, kind, namespace):
+            assert namespace == "lab-x"
+            return {"Pod": [copy.deepcopy({k: v for k, v in LIVE_POD.items() if k not in ("apiVersion", "kind")}),
+                            owned],
+                    "ServiceAccount": [{"metadata": {"name": "default"}}],
+                    "Deployment": [{"metadata": {"name": "d", "generation": 3}, "spec": {"replicas": 2}}]}.get(kind, [])
+
+    objs = capture_namespace(FakeKube(), "lab-x")
+    assert [(o["apiVersion"], o["kind"], o["metadata"]["name"]) for o in objs] == [
+        ("apps/v1", "Deployment", "d"), ("v1", "Pod", "web")]
+    assert "status" not in objs[1] and objs[0]["metadata"] == {"name": "d"}
