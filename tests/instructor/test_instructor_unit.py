@@ -277,3 +277,29 @@ def test_capture_namespace_keeps_what_the_student_made():
     assert [(o["apiVersion"], o["kind"], o["metadata"]["name"]) for o in objs] == [
         ("apps/v1", "Deployment", "d"), ("v1", "Pod", "web")]
     assert "status" not in objs[1] and objs[0]["metadata"] == {"name": "d"}
+
+
+def test_gradebook_snapshot_restores_a_failed_transaction(tmp_path):
+    import sqlite3
+
+    from kubelab.instructor.autograde import restore, snapshot
+
+    db = tmp_path / "gradebook.db"
+    con = sqlite3.connect(db)
+    con.execute("create table grade (student text, score real)")
+    con.execute("insert into grade values ('alice', 8)")
+    con.commit()
+    con.close()
+    snap = tmp_path / "snap"
+    assert snapshot(db, snap)
+    con = sqlite3.connect(db)
+    con.execute("insert into grade values ('bob', 3)")  # half of a submission's grades ...
+    con.commit()
+    con.close()
+    restore(db, snap, True)  # ... then nbgrader failed
+    assert sqlite3.connect(db).execute("select * from grade").fetchall() == [("alice", 8.0)]
+    fresh = tmp_path / "none.db"
+    assert not snapshot(fresh, tmp_path / "snap2")
+    fresh.write_text("partial")
+    restore(fresh, tmp_path / "snap2", False)
+    assert not fresh.exists()
