@@ -53,7 +53,7 @@ sh("kubectl get configmap game-config -n demo-07 -o jsonpath='{.data}'; echo")
 sh("kubectl create configmap flags -n demo-07 --from-literal=MODE=prod --dry-run=client -o yaml")
 
 # %%
-quiz("config-01", "config-02", "config-03", "config-04", "config-19", "config-20", "config-21", "config-23")
+quiz("config-01", "config-02", "config-03", "config-04", "config-21", "config-23", "config-24", "config-25")
 
 # %% [markdown]
 # ## 2. Consuming configuration: environment or files
@@ -104,7 +104,7 @@ sh("kubectl create configmap live -n demo-07 --from-literal=COLOR=green --dry-ru
 print("the file follows within about a minute (kubelet sync); the variable stays blue until the container restarts")
 
 # %%
-quiz("config-05", "config-06", "config-07", "config-08", "config-09", "config-22", "config-24")
+quiz("config-05", "config-06", "config-07", "config-08", "config-09", "config-17", "config-22")
 
 # %%
 lab_task("config-env-file", solve=SOLVE)
@@ -142,13 +142,13 @@ sh("kubectl create secret generic demo -n demo-07 --from-literal=user=admin --dr
 # ```
 
 # %%
-quiz("config-10", "config-11", "config-12", "config-13", "config-14", "config-15", "config-16", "config-26")
+quiz("config-10", "config-11", "config-12", "config-13", "config-14", "config-15", "config-16", "config-20", "config-26")
 
 # %%
 lab_task("secret-mount-env", solve=SOLVE)
 
 # %%
-quiz("config-17", "config-18", "config-25")
+quiz("config-18", "config-19")
 
 # %%
 lab_task("secret-registry", solve=SOLVE)
