@@ -9,6 +9,7 @@ P = Params(
     node="kubelab-worker2",
     deployment="web",
     labels={"app": "web"},
+    group={"kubelab.io/lab": "sched-drain"},   # on every seeded pod: the drain evicts only these
     replicas=2,
     scratch="scratch",                # a bare pod (no controller) on the node: drain needs --force for it
     image="web-v1",                   # image catalog key (cluster/images.yaml)
@@ -16,6 +17,7 @@ P = Params(
     uncordon_early=False,             # True: uncordoned before the check (a near-miss)
 )
 IMAGE = lab_image(P.image)
+GROUP = ",".join(f"{k}={v}" for k, v in P.group.items())
 
 lab = Lab(
     id="sched-drain",
@@ -33,6 +35,9 @@ The node `{P.node}` needs maintenance. **Drain** it: no new pods may be schedule
 `{P.namespace}` must leave it (DaemonSet pods may stay), while `{P.deployment}` keeps all {P.replicas} replicas
 ready on the other worker. Find out which flags `kubectl drain` needs here and why.
 
+The course cluster is shared by the other labs of this notebook, whose pods may run on `{P.node}` too: evict
+only this lab's pods, which carry the label `{GROUP}` (`--pod-selector`). In the exam you drain the whole node.
+
 Check while the node is drained. Then return it to service with `kubectl uncordon {P.node}` and look where the
 pods of `{P.deployment}` run now. (`kubelab lab reset sched-drain` uncordons the node too.)""",
 )
@@ -47,7 +52,8 @@ def node_cordoned(ctx):
 @lab.check("node-empty", f"No pod of {P.namespace} left on {P.node} (DaemonSet pods excepted)", points=2,
            requires=["node-cordoned"],
            hint=f"cordoning does not move running pods; kubectl drain {P.node} --ignore-daemonsets "
-                "--delete-emptydir-data --force (--force: also delete pods no controller re-creates)")
+                f"--delete-emptydir-data --force --pod-selector={GROUP} (--force: also delete pods no controller "
+                "re-creates)")
 def node_empty(ctx):
     return placement_extra.no_evictable_pods_on_node(ctx.kube, P.namespace, P.node)
 
@@ -61,7 +67,7 @@ def app_available(ctx):
 
 @lab.seed
 def seed(p):
-    labels = dict(p.labels)
+    labels = {**p.labels, **p.group}
     spread = {"podAntiAffinity": {"preferredDuringSchedulingIgnoredDuringExecution": [
         {"weight": 100, "podAffinityTerm": {"labelSelector": {"matchLabels": labels},
                                             "topologyKey": "kubernetes.io/hostname"}}]}}
@@ -71,7 +77,8 @@ def seed(p):
                     "template": {"metadata": {"labels": labels},
                                  "spec": {"terminationGracePeriodSeconds": 0, "affinity": spread,
                                           "containers": [{"name": "web", "image": lab_image(p.image)}]}}}}
-    scratch = {"apiVersion": "v1", "kind": "Pod", "metadata": {"name": p.scratch, "namespace": p.namespace},
+    scratch = {"apiVersion": "v1", "kind": "Pod",
+               "metadata": {"name": p.scratch, "namespace": p.namespace, "labels": dict(p.group)},
                "spec": {"nodeName": p.node, "terminationGracePeriodSeconds": 0,
                         "containers": [{"name": "web", "image": lab_image(p.image)}]}}
     return [Apply([dep, scratch])]
@@ -80,8 +87,9 @@ def seed(p):
 @lab.solution
 def solution(p):
     if p.drain:
+        group = ",".join(f"{k}={v}" for k, v in p.group.items())
         steps = [Run(["kubectl", "drain", p.node, "--ignore-daemonsets", "--delete-emptydir-data", "--force",
-                      "--timeout=90s"])]
+                      f"--pod-selector={group}", "--timeout=90s"])]
     else:
         steps = [Run(["kubectl", "cordon", p.node])]
     if p.uncordon_early:
