@@ -165,6 +165,8 @@ lab_task("sched-taint", solve=SOLVE)
 #   `--delete-emptydir-data` (their emptyDir data is lost), `--force` (delete Pods no controller manages:
 #   they are gone for good).
 # - `kubectl uncordon NODE` makes it schedulable again. Nothing moves back by itself: only new Pods use it.
+# - `--pod-selector` limits the eviction to matching Pods. The lab below uses it because the other labs of
+#   this notebook keep their Pods on the same node; in the exam you drain the whole node.
 
 # %%
 quiz("sched-22", "sched-23", "sched-24", "sched-25")
