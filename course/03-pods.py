@@ -177,7 +177,8 @@ quiz("pods-05", "pods-06", "pods-07", "pods-14", "pods-27", "pods-22", "pods-23"
 
 # %%
 sh("kubectl run sized -n demo-03 --image=" + NGINX + " --dry-run=client -o yaml "
-   "| sed 's/resources: {}/resources: {limits: {cpu: 50m, memory: 32Mi}}/' | kubectl apply -f -")
+   "| sed 's/resources: {}/resources: {requests: {cpu: 50m}, limits: {cpu: 100m, memory: 32Mi}}/' "
+   "| kubectl apply -f -")
 sh("kubectl get pod sized -n demo-03 -o jsonpath='{.spec.containers[0].resources} -> {.status.qosClass}{\"\\n\"}'")
 
 # %%
@@ -249,8 +250,24 @@ quiz("pods-12", "pods-28", "pods-15")
 # SIGTERM (a shell as PID 1, for example) always costs the full grace period; `exec` in the command makes
 # the real program PID 1. `kubectl delete pod x --grace-period=0 --force` skips the wait (for stuck Pods).
 
+# %% [markdown]
+# `sleep` as PID 1 installs no SIGTERM handler, and the kernel does not apply the default action to PID 1:
+# SIGTERM is ignored, so deleting the Pod takes the whole grace period (3 s here) and ends with SIGKILL.
+# A Pod that has already finished (`once`) is deleted at once.
+
 # %%
-sh("time kubectl delete pod once -n demo-03 --grace-period=1")
+STUBBORN = f"""apiVersion: v1
+kind: Pod
+metadata: {{name: stubborn}}
+spec:
+  terminationGracePeriodSeconds: 3
+  containers:
+  - {{name: sleep, image: {BUSYBOX}, command: [sleep, "3600"]}}
+"""
+sh(f"kubectl apply -n demo-03 -f - <<'YAML'\n{STUBBORN}YAML")
+sh("kubectl wait -n demo-03 --for=condition=Ready pod/stubborn --timeout=60s")
+sh("time kubectl delete pod stubborn -n demo-03")
+sh("time kubectl delete pod once -n demo-03")
 
 # %%
 quiz("pods-18", "pods-19", "pods-31")
