@@ -308,6 +308,10 @@ def submit(lab_id: str, folder: Path | str = "."):
     """Record the work for lab_id next to the notebook and show the local check results."""
     from kubelab.labs.registry import get_lab
 
+    if os.environ.get("KUBELAB_REPLAY"):
+        # under `kubelab autograde`: the record in the submission is what gets graded; recording
+        # the instructor's own cluster here would only cost time
+        return "autograding: the record collected with this submission is graded"
     lab = get_lab(lab_id)
     rec = build_record(lab)
     path = write_record(rec, folder)

@@ -303,3 +303,11 @@ def test_gradebook_snapshot_restores_a_failed_transaction(tmp_path):
     fresh.write_text("partial")
     restore(fresh, tmp_path / "snap2", False)
     assert not fresh.exists()
+
+
+def test_submit_cell_does_nothing_under_autograde(tmp_path, monkeypatch):
+    from kubelab.instructor.record import submit
+
+    monkeypatch.setenv("KUBELAB_REPLAY", str(tmp_path))
+    assert "autograding" in submit("pods-basics", tmp_path)
+    assert list(tmp_path.iterdir()) == []
