@@ -81,7 +81,7 @@ quiz("config-01", "config-02", "config-03", "config-04", "config-21", "config-23
 # the environment variable taken from the same key.
 
 # %%
-sh("kubectl create configmap live -n demo-07 --from-literal=COLOR=blue")
+sh("kubectl create configmap live -n demo-07 --from-literal=COLOR=blue --save-config")
 POD = f"""apiVersion: v1
 kind: Pod
 metadata: {{name: reader}}
