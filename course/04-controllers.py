@@ -77,7 +77,9 @@ sh(f"kubectl set image deployment/web -n demo-04 web={WEB2}")
 sh("kubectl annotate deployment web -n demo-04 kubernetes.io/change-cause='v2' --overwrite")
 sh("kubectl rollout status deployment/web -n demo-04 --timeout=60s")
 sh("kubectl rollout history deployment/web -n demo-04")
-sh("kubectl get rs -n demo-04 -l app=web -o custom-columns=NAME:.metadata.name,REV:.metadata.annotations.deployment\\.kubernetes\\.io/revision,DESIRED:.spec.replicas,IMAGE:.spec.template.spec.containers[0].image")
+sh("kubectl get rs -n demo-04 -l app=web -o jsonpath='{range .items[*]}{.metadata.name}  revision "
+   "{.metadata.annotations.deployment\\.kubernetes\\.io/revision}  replicas {.spec.replicas}  "
+   "{.spec.template.spec.containers[0].image}{\"\\n\"}{end}'")
 
 # %% [markdown]
 # **Blue-green and canary.** Both need two versions side by side:
