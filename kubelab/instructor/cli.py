@@ -24,20 +24,15 @@ def build(
     release: bool = typer.Option(False, "--release", help="also run `nbgrader generate_assignment` for each lab"),
 ):
     """Write nbgrader_config.py and source/<lab>/<lab>.ipynb for every lab (or the ones named)."""
-    from kubelab.instructor.autograde import nbgrader
-    from kubelab.instructor.build import build_course
+    from kubelab.instructor.build import build_course, release_labs
 
     written = build_course(course, labs or None)
     for path in written:
         typer.echo(f"wrote {path}")
     if release:
-        for path in written:
-            lab_id = path.parent.name
-            proc = nbgrader(course.resolve(), "generate_assignment", lab_id, "--force")
-            if proc.returncode != 0:
-                typer.echo(proc.stdout + proc.stderr, err=True)
-                raise typer.Exit(1)
-            typer.echo(f"released {lab_id} -> {course / 'release' / lab_id}")
+        failed = release_labs(course.resolve(), [p.parent.name for p in written], echo=typer.echo)
+        if failed:
+            raise typer.Exit(1)
     typer.echo(f"next: cd {course} && nbgrader generate_assignment <lab>  (or --release)")
 
 
