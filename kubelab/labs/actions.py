@@ -190,7 +190,10 @@ def _reset_docker(lab: Lab, log: Log) -> None:
     for c in client.containers.list(all=True):
         if c.name in names or c.labels.get(DOCKER_LABEL) == lab.id:
             log(f"docker rm -f {c.name}")
-            c.remove(force=True, v=False)
+            try:
+                c.remove(force=True, v=False)
+            except docker.errors.NotFound:
+                pass  # gone between listing and removal: nothing left to undo
     for n in set(lab.docker.get("networks", [])) | {n.name for n in client.networks.list(filters={"label": label})}:
         try:
             client.networks.get(n).remove()
