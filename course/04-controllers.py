@@ -72,12 +72,16 @@ quiz("ctrl-01", "ctrl-02", "ctrl-03", "ctrl-29", "ctrl-14")
 # `kubectl rollout undo --to-revision=N` scales one of them back up: the rollback becomes the newest revision.
 # Record why with the `kubernetes.io/change-cause` annotation (`--record` is deprecated).
 
+# %% [markdown]
+# The example scales to 3, starts a rollout to v2 and looks at it mid-way (the lab below waits for each
+# rollout with `kubectl rollout status`).
+
 # %%
 sh("kubectl scale deployment web -n demo-04 --replicas=3")
 sh(f"kubectl set image deployment/web -n demo-04 web={WEB2}")
 sh("kubectl annotate deployment web -n demo-04 kubernetes.io/change-cause='v2' --overwrite")
-sh("kubectl rollout status deployment/web -n demo-04 --timeout=60s")
 sh("kubectl rollout history deployment/web -n demo-04")
+sh("sleep 2")   # a moment into the rollout: the new ReplicaSet is growing while the old one shrinks
 sh("kubectl get rs -n demo-04 -l app=web -o jsonpath='{range .items[*]}{.metadata.name}  revision "
    "{.metadata.annotations.deployment\\.kubernetes\\.io/revision}  replicas {.spec.replicas}  "
    "{.spec.template.spec.containers[0].image}{\"\\n\"}{end}'")
