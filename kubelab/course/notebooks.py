@@ -15,7 +15,6 @@ question ids.
 from __future__ import annotations
 
 import ast
-import json
 import os
 import re
 from dataclasses import dataclass, field
@@ -66,22 +65,11 @@ def _rel(path: Path) -> str:
 def render_text(source: Path) -> str:
     """The .ipynb JSON text generated from a py:percent source (no outputs, stable ids)."""
     import jupytext
-    import nbformat
+
+    from kubelab.labs.render import notebook_json
 
     nb = jupytext.reads(source.read_text(), fmt="py:percent")
-    nb.metadata = {
-        "kernelspec": {"display_name": "Python 3", "language": "python", "name": "python3"},
-        "language_info": {"name": "python"},
-        "kubelab": {"source": source.name, "generated": GENERATED},
-    }
-    nb.nbformat, nb.nbformat_minor = 4, 5
-    for i, cell in enumerate(nb.cells):
-        cell["id"] = f"{source.stem}-{i:03d}"
-        if cell.cell_type == "code":
-            cell["outputs"], cell["execution_count"] = [], None
-        cell.metadata.pop("lines_to_next_cell", None)
-    nbformat.validate(nb)
-    return json.dumps(nb, indent=1, sort_keys=True, ensure_ascii=False) + "\n"
+    return notebook_json(nb, {"source": source.name, "generated": GENERATED}, id_format=f"{source.stem}-{{:03d}}")
 
 
 def notebook_path(source: Path) -> Path:

@@ -146,14 +146,23 @@ def notebook_text(lab: Lab) -> str:
                                            f"(`kubelab lab check {lab.id}` runs them all at once).")
     nb.cells.append(header)
     nb.cells.extend(grade_cells(lab))
+    return notebook_json(nb, {"lab": lab.id, "generated": GENERATED}, id_format=f"{lab.id}-{{:02d}}")
+
+
+def notebook_json(nb, kubelab_meta: dict, id_format: str) -> str:
+    """A generated notebook as stable text: Python 3 kernel metadata plus `kubelab_meta`, cell ids
+    from `id_format` (formatted with the cell's index), no outputs, validated, sorted keys.
+    Shared by lab notebooks and course notebooks so both are written the same way."""
+    import nbformat
+
     nb.metadata = {
         "kernelspec": {"display_name": "Python 3", "language": "python", "name": "python3"},
         "language_info": {"name": "python"},
-        "kubelab": {"lab": lab.id, "generated": GENERATED},
+        "kubelab": kubelab_meta,
     }
     nb.nbformat, nb.nbformat_minor = 4, 5
     for i, cell in enumerate(nb.cells):
-        cell["id"] = f"{lab.id}-{i:02d}"
+        cell["id"] = id_format.format(i)
         if cell.cell_type == "code":
             cell["outputs"], cell["execution_count"] = [], None
         cell.metadata.pop("lines_to_next_cell", None)
