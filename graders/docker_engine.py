@@ -36,11 +36,61 @@ def docker_client(timeout: float = 10.0):
 
 
 class Docker:
-    """Cached reads of the Docker engine for one check run."""
+    """Cached reads of the Docker engine for one check run.
 
-    def __init__(self):
+    Under `kubelab autograde` a submission's containers are re-run as `<prefix><name>` with
+    published ports moved; `Docker(prefix=..., ports=...)` reads that replay in the lab's own
+    terms: names go out prefixed and come back without it (containers, networks, volumes,
+    mounts), recorded host ports stand for the replay's ports. Checks never see the mapping.
+    """
+
+    def __init__(self, prefix: str = "", ports: dict | None = None, closed_port: int = 9,
+                 images: dict | None = None):
+        self.images = dict(images or {})  # recorded image ref -> the tag the replay loaded it as
         self._cache: dict[tuple, Any] = {}
         self._broken: InfraError | None = None
+        self.prefix = prefix
+        self.ports = {str(k): int(v) for k, v in (ports or {}).items()}  # recorded host port -> replay port
+        self.closed_port = closed_port
+
+    # -- the replay mapping -----------------------------------------------------------------
+    def engine_name(self, name: str) -> str:
+        return self.prefix + name if self.prefix and not name.startswith(self.prefix) else name
+
+    def engine_image(self, ref: str) -> str:
+        """The reference an image the lab names has on this engine (a replay loads it under its own tag)."""
+        if not self.images:
+            return ref
+        return self.images.get(ref) or self.images.get(_normalize(ref)) or ref
+
+    def lab_name(self, name: str) -> str:
+        return name[len(self.prefix):] if self.prefix and name.startswith(self.prefix) else name
+
+    def host_port(self, port: int) -> int:
+        """The port a recorded host port is published on now (itself outside a replay)."""
+        return int(self.ports.get(str(port), self.closed_port)) if self.prefix else int(port)
+
+    def _in_lab_terms(self, info: dict) -> dict:
+        import copy
+
+        info = copy.deepcopy(info)
+        info["Name"] = "/" + self.lab_name((info.get("Name") or "").lstrip("/"))
+        back = {str(v): k for k, v in self.ports.items()}
+        for path in (("HostConfig", "PortBindings"), ("NetworkSettings", "Ports")):
+            for binds in ((info.get(path[0]) or {}).get(path[1]) or {}).values():
+                for b in binds or []:
+                    if isinstance(b, dict) and str(b.get("HostPort")) in back:
+                        b["HostPort"] = back[str(b["HostPort"])]
+        nets = (info.get("NetworkSettings") or {}).get("Networks")
+        if isinstance(nets, dict):
+            info["NetworkSettings"]["Networks"] = {self.lab_name(k): v for k, v in nets.items()}
+        for m in info.get("Mounts") or []:
+            if m.get("Type") == "volume" and m.get("Name"):
+                m["Name"] = self.lab_name(m["Name"])
+        mode = (info.get("HostConfig") or {}).get("NetworkMode") or ""
+        if mode and mode not in ("default", "bridge", "host", "none") and not mode.startswith("container:"):
+            info["HostConfig"]["NetworkMode"] = self.lab_name(mode)
+        return info
 
     @property
     def client(self):
@@ -70,7 +120,8 @@ class Docker:
 
             client = self.client
             try:
-                self._cache[key] = client.api.inspect_container(name)
+                info = client.api.inspect_container(self.engine_name(name))
+                self._cache[key] = self._in_lab_terms(info) if self.prefix else info
             except docker.errors.NotFound:
                 self._cache[key] = None
             except docker.errors.APIError as exc:
@@ -87,7 +138,7 @@ class Docker:
             import docker
 
             try:
-                self._cache[key] = self.client.api.inspect_image(ref)["Id"]
+                self._cache[key] = self.client.api.inspect_image(self.engine_image(ref))["Id"]
             except docker.errors.NotFound:
                 self._cache[key] = None
             except Exception as exc:
@@ -96,14 +147,61 @@ class Docker:
 
     def container_names(self, all: bool = True) -> list[str]:
         try:
-            return [c["Names"][0].lstrip("/") for c in self.client.api.containers(all=all)]
+            names = [c["Names"][0].lstrip("/") for c in self.client.api.containers(all=all)]
         except Exception as exc:
             raise self._infra(exc) from exc
+        if self.prefix:
+            return [self.lab_name(n) for n in names if n.startswith(self.prefix)]
+        return names
+
+    def network(self, name: str) -> dict | None:
+        """`docker network inspect <name>` as a dict, or None when there is no such network."""
+        key = ("network", name)
+        if key not in self._cache:
+            import docker
+
+            try:
+                net = self.client.api.inspect_network(self.engine_name(name))
+                if self.prefix:
+                    net = dict(net, Name=self.lab_name(net.get("Name") or ""))
+                    net["Containers"] = {cid: dict(c, Name=self.lab_name(c.get("Name") or ""))
+                                         for cid, c in (net.get("Containers") or {}).items()}
+                self._cache[key] = net
+            except docker.errors.NotFound:
+                self._cache[key] = None
+            except Exception as exc:
+                raise self._infra(exc) from exc
+        return self._cache[key]
+
+    def volume(self, name: str) -> dict | None:
+        """`docker volume inspect <name>` as a dict, or None when there is no such volume."""
+        key = ("volume", name)
+        if key not in self._cache:
+            import docker
+
+            try:
+                vol = self.client.api.inspect_volume(self.engine_name(name))
+                self._cache[key] = dict(vol, Name=self.lab_name(vol.get("Name") or "")) if self.prefix else vol
+            except docker.errors.NotFound:
+                self._cache[key] = None
+            except Exception as exc:
+                raise self._infra(exc) from exc
+        return self._cache[key]
+
+    def http_answers(self, port: int, path: str = "/", **kwargs) -> str:
+        """http_answers() on the port a recorded host port is published on now; messages name the recorded one."""
+        actual = self.host_port(port)
+        try:
+            return http_answers(actual, path, **kwargs).replace(f":{actual}", f":{port}")
+        except Failed as exc:
+            exc.message = exc.message.replace(f":{actual}", f":{port}")
+            exc.args = (exc.message,)
+            raise
 
     def exec(self, name: str, command: list[str]) -> tuple[int, str]:
         """Run a command in a running container: (exit code, output)."""
         try:
-            container = self.client.containers.get(name)
+            container = self.client.containers.get(self.engine_name(name))
             rc, out = container.exec_run(command, demux=False)
         except Exception as exc:
             import docker

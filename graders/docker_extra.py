@@ -17,17 +17,7 @@ from kubelab.graders.fields import field
 
 def inspect_network(d: Docker, name: str) -> dict | None:
     """`docker network inspect <name>` as a dict, or None when there is no such network."""
-    key = ("network", name)
-    if key not in d._cache:
-        import docker
-
-        try:
-            d._cache[key] = d.client.api.inspect_network(name)
-        except docker.errors.NotFound:
-            d._cache[key] = None
-        except Exception as exc:
-            raise d._infra(exc) from exc
-    return d._cache[key]
+    return d.network(name)
 
 
 def network_exists(d: Docker, name: str, driver: str | None = "bridge") -> str:
@@ -104,7 +94,7 @@ def inspect_image(d: Docker, ref: str) -> dict | None:
         import docker
 
         try:
-            d._cache[key] = d.client.api.inspect_image(ref)
+            d._cache[key] = d.client.api.inspect_image(d.engine_image(ref))
         except docker.errors.NotFound:
             d._cache[key] = None
         except docker.errors.APIError as exc:
@@ -168,7 +158,7 @@ def image_run_prints(d: Docker, ref: str, args: list[str], expected: str, labels
     shown = " ".join(["docker run --rm", ref, *args])
     must_inspect_image(d, ref)
     try:
-        c = d.client.containers.create(ref, command=args or None, labels=labels or {}, network_disabled=True)
+        c = d.client.containers.create(d.engine_image(ref), command=args or None, labels=labels or {}, network_disabled=True)
     except docker.errors.APIError as exc:
         if exc.status_code and exc.status_code < 500:
             raise Failed(f"`{shown}`: cannot create the container ({exc.explanation})") from exc

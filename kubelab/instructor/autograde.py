@@ -174,6 +174,27 @@ class _Serial:
             self.lock.release()
 
 
+def _errored_checks(spec_path: Path) -> list[str]:
+    """Checks whose grade cell met an infrastructure error (noted by kubelab.instructor.grade)."""
+    import json
+
+    from kubelab.instructor.grade import errors_path
+
+    path = Path(errors_path(spec_path))
+    if not path.exists():
+        return []
+    seen = []
+    for line in path.read_text().splitlines():
+        try:
+            cid = json.loads(line)["check"]
+        except (ValueError, KeyError, TypeError):
+            continue
+        if cid not in seen:
+            seen.append(cid)
+    path.unlink(missing_ok=True)
+    return seen
+
+
 def grade_one(course: Path, lab, student: str, gb_lock: threading.Lock, run: str,
               converge: float = 60.0, engine: InProcessNbgrader | None = None) -> SubmissionResult:
     """Replay, autograde and clean up one submission. Never raises."""
@@ -225,6 +246,12 @@ def grade_one(course: Path, lab, student: str, gb_lock: threading.Lock, run: str
                                                                                           or proc.stderr[-300:]))
             snap.unlink(missing_ok=True)
             score, max_score, checks = read_score(course, lab.id, student)
+        errored = _errored_checks(spec_path)
+        if errored:
+            res.status = "error"
+            reasons.append(f"could not be graded: {', '.join(errored)} (the autograder's trouble, not the "
+                           f"student's): re-run `kubelab autograde {lab.id} --student {student}` once the "
+                           "cluster answers")
         res.score, res.checks = score, checks
         res.max_score = max_score or lab.max_points
         res.reason = "; ".join(r for r in reasons if r)

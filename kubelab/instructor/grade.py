@@ -14,7 +14,6 @@ nothing written to stderr, well inside the 30 s cell timeout (each check has its
 from __future__ import annotations
 
 import contextlib
-import copy
 import html
 import io
 import json
@@ -25,94 +24,46 @@ import warnings
 ENV = "KUBELAB_REPLAY"
 
 
-def _spec() -> dict | None:
-    """The replay spec: $KUBELAB_REPLAY names the file, or a folder of <student>.json where the
-    student is read from the kernel's working directory (nbgrader runs the notebook in
-    autograded/<student>/<lab>/)."""
+def _spec_path() -> str | None:
+    """$KUBELAB_REPLAY names the spec file, or a folder of <student>.json where the student is read
+    from the kernel's working directory (nbgrader runs the notebook in autograded/<student>/<lab>/)."""
     path = os.environ.get(ENV)
-    if not path:
-        return None
-    if os.path.isdir(path):
+    if path and os.path.isdir(path):
         student = os.path.basename(os.path.dirname(os.getcwd()))
         path = os.path.join(path, f"{student}.json")
+    return path or None
+
+
+def errors_path(spec_path) -> str:
+    """Where grade cells note checks that could not be graded (the autograder flags a regrade)."""
+    return str(spec_path)[: -len(".json")] + ".errors.jsonl" if str(spec_path).endswith(".json") \
+        else f"{spec_path}.errors.jsonl"
+
+
+def _spec() -> dict | None:
+    """The replay spec of the submission being graded, or None in the student's own JupyterLab."""
+    path = _spec_path()
+    if not path:
+        return None
     try:
         with open(path) as fh:
             return json.load(fh)
     except (OSError, ValueError) as exc:
         return {"fatal": f"the autograder's replay spec {path} could not be read ({exc})", "refused": [],
-                "notes": [], "record_only": [], "record_checks": {}}
+                "notes": [], "record_only": [], "record_checks": {}, "evidence": {}}
 
 
-def _mapped_kube(base_cls, lab_ns: str, replay_ns: str):
-    class MappedKube(base_cls):
-        """Reads of the lab's namespace go to the replay namespace."""
-
-        def _ns(self, ns):
-            return replay_ns if ns == lab_ns else ns
-
-        def get(self, kind, name, namespace=None):
-            return super().get(kind, name, self._ns(namespace))
-
-        def list(self, kind, namespace=None, selector=None):
-            return super().list(kind, self._ns(namespace), selector)
-
-        def exec(self, namespace, pod, command, container=None, timeout=10.0):
-            return super().exec(self._ns(namespace), pod, command, container=container, timeout=timeout)
-
-    return MappedKube()
-
-
-def _mapped_docker(base_cls, prefix: str, ports: dict):
-    back = {str(v): str(k) for k, v in ports.items()}
-
-    class MappedDocker(base_cls):
-        """Container names get the replay's prefix; published host ports read as recorded."""
-
-        def inspect(self, name):
-            info = super().inspect(prefix + name)
-            if info is None:
-                return None
-            info = copy.deepcopy(info)
-            info["Name"] = "/" + name
-            for path in (("HostConfig", "PortBindings"), ("NetworkSettings", "Ports")):
-                binds = (info.get(path[0]) or {}).get(path[1]) or {}
-                for lst in binds.values():
-                    for b in lst or []:
-                        if isinstance(b, dict) and str(b.get("HostPort")) in back:
-                            b["HostPort"] = back[str(b["HostPort"])]
-            return info
-
-        def container_names(self, all=True):
-            return [n[len(prefix):] for n in super().container_names(all) if n.startswith(prefix)]
-
-        def exec(self, name, command):
-            return super().exec(prefix + name, command)
-
-    return MappedDocker()
-
-
-@contextlib.contextmanager
-def _mapped_http(ports: dict, closed_port: int):
-    """docker_engine.http_answers(port) asks the replay's port for a recorded host port (or a closed one)."""
-    from kubelab.graders import docker_engine
-    from kubelab.graders.errors import Failed
-
-    original = docker_engine.http_answers
-
-    def http_answers(port, *args, **kwargs):
-        actual = int(ports.get(str(port), closed_port))
-        try:
-            return original(actual, *args, **kwargs).replace(f":{actual}", f":{port}")
-        except Failed as exc:
-            exc.message = exc.message.replace(f":{actual}", f":{port}")
-            exc.args = (exc.message,)
-            raise
-
-    docker_engine.http_answers = http_answers
+def _note_error(result) -> None:
+    """A check that errored (API unreachable, timeout) is not the student's fault: note it so that
+    `kubelab autograde` marks the submission for a regrade instead of keeping the 0."""
+    path = _spec_path()
+    if not path:
+        return
     try:
-        yield
-    finally:
-        docker_engine.http_answers = original
+        with open(errors_path(path), "a") as fh:
+            fh.write(json.dumps({"check": result.id, "observed": result.observed}) + "\n")
+    except OSError:
+        pass
 
 
 def grade_replay(lab, check_id: str, spec: dict):
@@ -127,21 +78,17 @@ def grade_replay(lab, check_id: str, spec: dict):
         return CheckResult(id=check_id, title=check.title, outcome=Outcome.FAILED, points=0.0,
                            max_points=float(check.points), observed=f"not graded: {spec['fatal']}", hint=check.hint)
     if check_id in (spec.get("record_only") or []):
-        rec = (spec.get("record_checks") or {}).get(check_id) or {}
-        passed = rec.get("outcome") == "passed"
-        return CheckResult(id=check_id, title=check.title, outcome=Outcome.PASSED if passed else Outcome.FAILED,
-                           points=float(check.points) if passed else 0.0, max_points=float(check.points),
-                           observed=f"graded from the record (not replayable): {rec.get('observed') or 'no result recorded'}",
-                           hint=check.hint)
+        from kubelab.instructor.evidence import grade_from_evidence
+
+        return grade_from_evidence(lab, check_id, spec.get("evidence"))
     kube = docker = None
     if spec.get("namespace"):
-        kube = _mapped_kube(Kube, spec.get("lab_namespace"), spec["namespace"])
+        kube = Kube(namespaces={spec.get("lab_namespace"): spec["namespace"]})
     if spec.get("prefix"):
-        docker = _mapped_docker(Docker, spec["prefix"], spec.get("ports") or {})
-    ctx = Context(lab, kube=kube, docker=docker)
-    with (_mapped_http(spec.get("ports") or {}, int(spec.get("closed_port") or 9)) if spec.get("prefix")
-          else contextlib.nullcontext()):
-        result = check_lab(lab, only=[check_id], ctx=ctx).by_id(check_id)
+        docker = Docker(prefix=spec["prefix"], ports=spec.get("ports") or {},
+                        closed_port=int(spec.get("closed_port") or 9), images=spec.get("images") or {})
+    ctx = Context(lab, kube=kube, docker=docker, paths=spec.get("files") or {})
+    result = check_lab(lab, only=[check_id], ctx=ctx).by_id(check_id)
     if spec.get("namespace") and spec.get("lab_namespace"):
         result.observed = result.observed.replace(spec["namespace"], spec["lab_namespace"])
     if not result.passed and spec.get("refused"):
@@ -167,6 +114,8 @@ def grade(lab_id: str, check_id: str) -> None:
             result = grade_replay(lab, check_id, spec)
         finally:
             logging.disable(logging.NOTSET)
+    if result.outcome.value == "error":
+        _note_error(result)
     result.assert_passed()
 
 

@@ -9,6 +9,7 @@ screen exists so that the feedback names the problem instead of a ReplicaSet eve
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 
 # namespaced kinds a replay may create (anything else is refused)
@@ -172,3 +173,56 @@ def screen_containers(containers: list, max_containers: int = 10) -> tuple[list[
             continue
         allowed.append(spec)
     return allowed, refused
+
+
+# ---- node state (scheduling labs) ----------------------------------------------------------------
+
+LABEL_VALUE = re.compile(r"^(([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9])?$")
+REPLAYED_EFFECTS = ("NoSchedule", "PreferNoSchedule")  # NoExecute would evict the instructor's own pods
+
+
+def _label_value_ok(value) -> bool:
+    return isinstance(value, str) and len(value) <= 63 and bool(LABEL_VALUE.match(value))
+
+
+def screen_nodes(nodes: list, scope) -> tuple[list[tuple[list[str], str]], list[str]]:
+    """Recorded node state -> ([(kubectl argv, what)], refused). Only the lab's NodeScope passes: its
+    nodes, its label keys, its taint keys (NoSchedule/PreferNoSchedule), the cordon when it asks for one."""
+    commands: list[tuple[list[str], str]] = []
+    refused: list[str] = []
+    if not isinstance(nodes, list):
+        return [], [f"nodes: expected a list, found {type(nodes).__name__}"]
+    for entry in nodes[: len(scope.nodes) + 2]:
+        if not isinstance(entry, dict) or entry.get("name") not in scope.nodes:
+            name = entry.get("name") if isinstance(entry, dict) else entry
+            refused.append(f"node {str(name)[:60]}: not a node this lab concerns ({', '.join(scope.nodes)})")
+            continue
+        name = entry["name"]
+        labels = entry.get("labels") or {}
+        for key, value in (labels.items() if isinstance(labels, dict) else []):
+            if key not in scope.labels:
+                refused.append(f"node {name} label {str(key)[:60]}: not a label this lab concerns")
+            elif not _label_value_ok(value):
+                refused.append(f"node {name} label {key}: {str(value)[:60]!r} is not a valid label value")
+            else:
+                commands.append((["label", "node", name, f"{key}={value}", "--overwrite"],
+                                 f"node {name}: label {key}={value}"))
+        for t in entry.get("taints") or []:
+            if not isinstance(t, dict) or t.get("key") not in scope.taints:
+                refused.append(f"node {name} taint {str(t)[:60]}: not a taint this lab concerns")
+                continue
+            key, value, effect = t["key"], t.get("value") or "", t.get("effect")
+            if effect not in REPLAYED_EFFECTS:
+                refused.append(f"node {name} taint {key}:{str(effect)[:30]}: the replay applies only "
+                               f"{' or '.join(REPLAYED_EFFECTS)} taints (NoExecute would evict the instructor's pods)")
+            elif value and not _label_value_ok(value):
+                refused.append(f"node {name} taint {key}: {str(value)[:60]!r} is not a valid taint value")
+            else:
+                spec = f"{key}={value}:{effect}" if value else f"{key}:{effect}"
+                commands.append((["taint", "node", name, spec, "--overwrite"], f"node {name}: taint {spec}"))
+        if entry.get("unschedulable") is True:
+            if scope.cordon:
+                commands.append((["cordon", name], f"node {name}: cordoned"))
+            else:
+                refused.append(f"node {name}: a cordon is not part of this lab")
+    return commands, refused

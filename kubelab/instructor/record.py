@@ -112,8 +112,9 @@ def keep_object(obj: dict) -> bool:
     the root CA config map, service-account token secrets."""
     meta = obj.get("metadata") or {}
     kind, name = obj.get("kind"), meta.get("name", "")
-    if any(o.get("controller") for o in meta.get("ownerReferences") or []):
-        return False
+    owners = [o for o in meta.get("ownerReferences") or [] if o.get("controller")]
+    if owners and not (kind == "Job" and all(o.get("kind") == "CronJob" for o in owners)):
+        return False  # a Job made from a CronJob (`kubectl create job --from=cronjob/...`) is the student's work
     if kind == "ServiceAccount" and name == "default":
         return False
     if kind == "ConfigMap" and name in ("kube-root-ca.crt", "openshift-service-ca.crt"):
@@ -141,6 +142,24 @@ def capture_namespace(kube, namespace: str) -> list[dict]:
     return objects
 
 
+def capture_nodes(kube, scope) -> list[dict]:
+    """The node state a lab concerns (its NodeScope): those label keys and taint keys, and the cordon."""
+    out = []
+    for name in scope.nodes:
+        node = kube.get("Node", name)
+        if node is None:
+            continue
+        labels = (node.get("metadata") or {}).get("labels") or {}
+        spec = node.get("spec") or {}
+        entry = {"name": name, "labels": {k: v for k, v in labels.items() if k in scope.labels},
+                 "taints": [{k: t[k] for k in ("key", "value", "effect") if t.get(k) is not None}
+                            for t in spec.get("taints") or [] if t.get("key") in scope.taints]}
+        if scope.cordon:
+            entry["unschedulable"] = bool(spec.get("unschedulable"))
+        out.append(entry)
+    return out
+
+
 def container_spec(info: dict) -> dict:
     """`docker inspect` -> the replayable run spec (name, image, command, env, ports, mounts, state)."""
     cfg, host = info.get("Config") or {}, info.get("HostConfig") or {}
@@ -152,7 +171,10 @@ def container_spec(info: dict) -> dict:
                           "host_port": int(b.get("HostPort") or 0)})
     mounts = [{"type": m.get("Type"), "source": m.get("Name") or m.get("Source"), "target": m.get("Destination")}
               for m in info.get("Mounts") or []]
-    nets = [n for n in ((info.get("NetworkSettings") or {}).get("Networks") or {}) if n not in ("bridge",)]
+    networks = (info.get("NetworkSettings") or {}).get("Networks") or {}
+    nets = [n for n in networks if n not in ("bridge",)]
+    ips = {n: ((v or {}).get("IPAMConfig") or {}).get("IPv4Address") for n, v in networks.items() if n in nets}
+    hostname = cfg.get("Hostname") or ""
     return {
         "name": (info.get("Name") or "").lstrip("/"),
         "image": cfg.get("Image"),
@@ -163,10 +185,17 @@ def container_spec(info: dict) -> dict:
         "ports": ports,
         "mounts": mounts,
         "networks": nets,
+        "ips": {n: ip for n, ip in ips.items() if ip},
+        # Docker's default hostname is the container id's first 12 characters: keep only a chosen one
+        "hostname": "" if str(info.get("Id") or "").startswith(hostname) else hostname,
         "running": bool((info.get("State") or {}).get("Running")),
         "restart_policy": (host.get("RestartPolicy") or {}).get("Name") or "no",
         "memory": host.get("Memory") or 0,
         "nano_cpus": host.get("NanoCpus") or 0,
+        "cpu_shares": host.get("CpuShares") or 0,
+        "cpu_quota": host.get("CpuQuota") or 0,
+        "cpu_period": host.get("CpuPeriod") or 0,
+        "memory_swap": host.get("MemorySwap") or 0,
         "privileged": bool(host.get("Privileged")),
         "cap_add": host.get("CapAdd") or [],
         "network_mode": host.get("NetworkMode"),
@@ -190,8 +219,60 @@ def capture_docker(lab, docker) -> list[dict]:
     for name in names:
         info = docker.inspect(name)
         if info is not None:
-            specs.append(container_spec(info))
+            spec = container_spec(info)
+            mode = spec.get("network_mode") or ""
+            if mode.startswith("container:"):  # `--network container:<name>` is stored as the container's id
+                other = docker.inspect(mode.split(":", 1)[1])
+                spec["network_mode"] = f"container:{(other or {}).get('Name', mode.split(':', 1)[1]).lstrip('/')}"
+            specs.append(spec)
     return specs
+
+
+def capture_networks(docker, names) -> list[dict]:
+    """Driver and IPAM (subnet, gateway) of the user networks a Docker lab's containers use."""
+    out = []
+    for name in names:
+        net = docker.network(name)
+        if net is None:
+            continue
+        ipam = [{k: c[k] for k in ("Subnet", "Gateway") if c.get(k)} for c in (net.get("IPAM") or {}).get("Config") or []]
+        out.append({"name": name, "driver": net.get("Driver") or "bridge", "ipam": ipam})
+    return out
+
+
+VOLUME_LIMIT = 512 * 1024
+
+
+def capture_volume(docker, name: str, image: str) -> dict:
+    """A named volume's files as a base64 tar (a stopped helper container mounts it), at most 512 KiB."""
+    import base64
+
+    client = docker.client
+    helper = client.containers.create(image, command=["true"], mounts=[{"Target": "/v", "Source": name,
+                                                                         "Type": "volume"}],
+                                      labels={"kubelab.record": "1"}, network_disabled=True)
+    try:
+        stream, _ = helper.get_archive("/v/.")
+        data = b""
+        for chunk in stream:
+            data += chunk
+            if len(data) > VOLUME_LIMIT:
+                return {"name": name, "skipped": f"more than {VOLUME_LIMIT // 1024} KiB of data"}
+    finally:
+        helper.remove(force=True)
+    return {"name": name, "tar": base64.b64encode(data).decode()}
+
+
+def _capture_volumes(lab, docker, containers: list[dict]) -> list[dict]:
+    from kubelab.cluster.api import image_catalog
+
+    names = list(dict.fromkeys([*lab.docker.get("volumes", []),
+                                *(m["source"] for c in containers for m in c["mounts"] if m.get("type") == "volume")]))
+    names = [n for n in names if docker.volume(n) is not None]
+    if not names:
+        return []
+    image = next((v["ref"] for k, v in image_catalog().items() if k == "busybox"), None) or containers[0]["image"]
+    return [capture_volume(docker, n, image) for n in names]
 
 
 def docker_run_text(spec: dict) -> str:
@@ -217,9 +298,21 @@ def build_record(lab, kube=None, docker=None, result=None) -> dict:
     if lab.kind == "docker":
         rec["containers"] = capture_docker(lab, ctx.docker)
         rec["commands"] = [docker_run_text(s) for s in rec["containers"]]
+        used = [n for s in rec["containers"] for n in s["networks"]]
+        nets = list(dict.fromkeys([*lab.docker.get("networks", []), *used]))
+        rec["networks"] = capture_networks(ctx.docker, nets)
+        rec["volumes"] = _capture_volumes(lab, ctx.docker, rec["containers"])
+        rec["images"] = [{"ref": ref} for ref in lab.docker.get("images", []) if ctx.docker.image_id(ref)]
+        rec["files"] = [{"path": p} for p in lab.docker.get("files", []) if os.path.isfile(p)]
     elif lab.namespace:
         rec["objects"] = capture_namespace(ctx.kube, lab.namespace)
         rec["commands"] = [f"kubectl apply -n {lab.namespace} -f -  # {len(rec['objects'])} object(s)"]
+    if lab.kind != "docker" and lab.node_scope:
+        rec["nodes"] = capture_nodes(ctx.kube, lab.node_scope)
+    if lab.record_only:
+        from kubelab.instructor.evidence import record_evidence
+
+        rec["evidence"] = record_evidence(lab, ctx.kube)
     result = result or check_lab(lab, ctx=ctx)
     rec["checks"] = {c.id: {"outcome": c.outcome.value, "points": c.points, "max_points": c.max_points,
                             "observed": c.observed} for c in result.checks}
@@ -253,6 +346,53 @@ class _suppress:
         return True
 
 
+SIDECAR_DIR = "kubelab-files"
+SIDECAR_LIMIT = 64 * 1024 * 1024
+
+
+def write_sidecars(rec: dict, folder: Path | str, docker=None) -> None:
+    """The images (`docker save`) and files a Docker lab names, copied next to the record so that
+    nbgrader collects them with it; each written atomically, each at most 64 MiB."""
+    import shutil
+
+    folder = Path(folder)
+    side = folder / SIDECAR_DIR
+    if rec.get("images") or rec.get("files"):
+        side.mkdir(exist_ok=True)
+    for i, img in enumerate(rec.get("images") or []):
+        if docker is None:
+            from kubelab.graders.docker_engine import Docker
+
+            docker = Docker()
+        target = side / f"image-{i}.tar"
+        fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", dir=side)
+        try:
+            size = 0
+            with os.fdopen(fd, "wb") as fh:
+                for chunk in docker.client.api.get_image(img["ref"]):
+                    size += len(chunk)
+                    if size > SIDECAR_LIMIT:
+                        raise RecordError(f"image {img['ref']} is larger than {SIDECAR_LIMIT >> 20} MiB")
+                    fh.write(chunk)
+            os.replace(tmp, target)
+        except BaseException:
+            with _suppress():
+                os.unlink(tmp)
+            raise
+        img["file"] = f"{SIDECAR_DIR}/{target.name}"
+    for i, f in enumerate(rec.get("files") or []):
+        src = Path(f["path"])
+        if src.stat().st_size > SIDECAR_LIMIT:
+            f["skipped"] = f"larger than {SIDECAR_LIMIT >> 20} MiB"
+            continue
+        target = side / f"file-{i}-{src.name}"
+        fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", dir=side)
+        os.close(fd)
+        shutil.copyfile(src, tmp)
+        os.replace(tmp, target)
+        f["file"] = f"{SIDECAR_DIR}/{target.name}"
+
+
 def dump_record(rec: dict) -> str:
     import yaml
 
@@ -284,7 +424,9 @@ def load_record(path: Path | str, lab_id: str | None = None) -> dict:
         mark = getattr(exc, "problem_mark", None)
         where = f" at line {mark.line + 1}" if mark is not None else ""
         raise RecordError(f"{RECORD_NAME} is not valid YAML{where}: {getattr(exc, 'problem', None) or exc}") from exc
-    return validate_record(rec, lab_id)
+    rec = validate_record(rec, lab_id)
+    rec["_folder"] = str(path.parent)  # where its images and files lie (not part of the record)
+    return rec
 
 
 def validate_record(rec, lab_id: str | None = None) -> dict:
@@ -292,13 +434,14 @@ def validate_record(rec, lab_id: str | None = None) -> dict:
         raise RecordError(f"{RECORD_NAME} is not a kubelab record (expected a mapping with kubelab_record: {FORMAT})")
     if lab_id and rec.get("lab") != lab_id:
         raise RecordError(f"{RECORD_NAME} records lab {rec.get('lab')!r}, this assignment is {lab_id!r}")
-    for key in ("objects", "containers", "commands"):
+    for key in ("objects", "containers", "commands", "nodes", "networks", "volumes", "images", "files"):
         rec.setdefault(key, [])
         if not isinstance(rec[key], list):
             raise RecordError(f"{RECORD_NAME}: {key} must be a list, found {type(rec[key]).__name__}")
-    if not isinstance(rec.get("checks", {}), dict):
-        raise RecordError(f"{RECORD_NAME}: checks must be a mapping")
-    rec.setdefault("checks", {})
+    for key in ("checks", "evidence"):
+        if not isinstance(rec.get(key, {}), dict):
+            raise RecordError(f"{RECORD_NAME}: {key} must be a mapping")
+        rec.setdefault(key, {})
     return rec
 
 
@@ -314,6 +457,7 @@ def submit(lab_id: str, folder: Path | str = "."):
         return "autograding: the record collected with this submission is graded"
     lab = get_lab(lab_id)
     rec = build_record(lab)
+    write_sidecars(rec, folder)
     path = write_record(rec, folder)
     return Submitted(path, rec)
 

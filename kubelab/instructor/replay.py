@@ -95,13 +95,13 @@ def replay_identity(namespace: str) -> str:
 
 def serial_lab(lab) -> bool:
     """Labs that change cluster-scoped state are graded one at a time with a reset in between."""
-    return bool(lab.cluster_kinds) or lab._reset is not None
+    return (bool(lab.cluster_kinds) or lab._reset is not None or lab.node_scope is not None
+            or bool(lab.kind == "docker" and lab.docker.get("networks")))  # fixed subnets would collide
 
 
 def record_only_checks(lab) -> set[str]:
-    """Checks graded from the record, not from the replay (history, drains): `lab.record_only` when a lab
-    declares it (the engine hook asked for), else none."""
-    return set(getattr(lab, "record_only", ()) or ())
+    """Checks graded from the record's evidence, not from the replay (history, drains, host paths)."""
+    return set(lab.record_only)
 
 
 @dataclass
@@ -120,6 +120,10 @@ class Replay:
     fatal: str | None = None
     record_checks: dict = field(default_factory=dict)
     record_only: list = field(default_factory=list)
+    evidence: dict = field(default_factory=dict)
+    images: dict = field(default_factory=dict)   # recorded image ref -> the tag it was loaded as
+    files: dict = field(default_factory=dict)    # a file the lab names -> its restored copy
+    workdir: str | None = None
     seconds: float = 0.0
 
     def spec(self) -> dict:
@@ -171,9 +175,17 @@ def replay_kubernetes(lab, rec: dict, student: str, run: str = "", converge: flo
                namespace=replay_namespace(lab.id, student, run))
     r.record_checks = rec.get("checks") or {}
     r.record_only = sorted(record_only_checks(lab))
+    r.evidence = rec.get("evidence") if r.record_only and isinstance(rec.get("evidence"), dict) else {}
     proc = _kubectl(["apply", "-f", "-"], _yaml(sandbox_manifests(r.namespace, lab.id)))
     if proc.returncode != 0:
         raise ReplayError(f"could not create the replay namespace {r.namespace}: {_api_message(proc.stderr)}")
+    if lab.node_scope is not None:
+        replay_nodes(r, rec.get("nodes") or [], lab.node_scope)
+    if set(r.record_only) == {c.id for c in lab.checks}:
+        r.notes.append("every check of this lab is graded from the record (what it needs cannot be replayed "
+                       "in the fenced namespace)")
+        r.seconds = time.monotonic() - start
+        return r
     screened = policy.screen_objects(rec.get("objects") or [], lab.namespace)
     r.refused += screened.refused
     who = replay_identity(r.namespace)
@@ -186,11 +198,26 @@ def replay_kubernetes(lab, rec: dict, student: str, run: str = "", converge: flo
         else:
             r.refused.append(f"{policy.ref(obj)}: {_api_message(p.stderr or p.stdout)}")
     if r.applied:
-        ok, why = wait_converged(r.namespace, converge)
+        ok, why = wait_converged(r.namespace, converge, done=lambda: _live_checks_pass(lab, r))
         if not ok:
             r.notes.append(f"the replayed objects did not converge within {converge:g} s ({why}); graded as they stood")
+        elif lab.settle:
+            wait_settled(lab, r)
     r.seconds = time.monotonic() - start
     return r
+
+
+def replay_nodes(r: Replay, nodes: list, scope) -> None:
+    """Re-apply the recorded node state the lab concerns (screened by policy.screen_nodes), as the
+    instructor: the lab is graded serially and its reset steps undo this afterwards."""
+    commands, refused = policy.screen_nodes(nodes, scope)
+    r.refused += refused
+    for argv, what in commands:
+        p = _kubectl(argv)
+        if p.returncode == 0:
+            r.applied.append(what)
+        else:
+            r.refused.append(f"{what}: {_api_message(p.stderr or p.stdout)}")
 
 
 def _pod_ready(pod: dict) -> bool:
@@ -235,7 +262,9 @@ def converged(kube, namespace: str) -> tuple[bool, str]:
     return (not waiting), ", ".join(waiting[:4])
 
 
-def wait_converged(namespace: str, timeout: float, interval: float = 1.0) -> tuple[bool, str]:
+def wait_converged(namespace: str, timeout: float, interval: float = 1.0, done=None) -> tuple[bool, str]:
+    """Wait until every workload is ready, or `done()` (the lab's checks all pass: a lab may keep a pod
+    unready on purpose), or the timeout."""
     from kubelab.graders.k8s import Kube
 
     kube = Kube()
@@ -246,10 +275,34 @@ def wait_converged(namespace: str, timeout: float, interval: float = 1.0) -> tup
         kube.clear()
         try:
             ok, why = converged(kube, namespace)
+            ok = ok or bool(done and done())
         except Exception as exc:  # InfraError: keep trying until the deadline
             ok, why = False, str(exc)
         if ok or time.monotonic() >= deadline:
             return ok, why
+        time.sleep(interval)
+
+
+def _live_checks_pass(lab, r: Replay) -> bool:
+    from kubelab.graders.k8s import Kube
+    from kubelab.labs.engine import Context, check_lab
+
+    live = [c.id for c in lab.checks if not c.record_only]
+    return bool(live) and check_lab(lab, only=live, ctx=Context(lab, kube=Kube(namespaces={lab.namespace: r.namespace}))).all_passed
+
+
+def wait_settled(lab, r: Replay, interval: float = 2.0) -> bool:
+    """Behaviour that takes time to show (a liveness probe's first restart): check the replay until its
+    replayable checks pass or the lab's `settle` seconds are over. True when they all passed."""
+    from kubelab.graders.k8s import Kube
+    from kubelab.labs.engine import Context, check_lab
+
+    deadline = time.monotonic() + lab.settle
+    while True:
+        if _live_checks_pass(lab, r):
+            return True
+        if time.monotonic() >= deadline:
+            return False
         time.sleep(interval)
 
 
@@ -288,11 +341,17 @@ def replay_docker(lab, rec: dict, student: str, run: str = "", settle: float = 1
     r = Replay(lab.id, student, "docker", prefix=docker_prefix(lab.id, student, run), closed_port=free_port())
     r.record_checks = rec.get("checks") or {}
     r.record_only = sorted(record_only_checks(lab))
+    r.evidence = rec.get("evidence") if r.record_only and isinstance(rec.get("evidence"), dict) else {}
     allowed, refused = policy.screen_containers(rec.get("containers") or [])
     r.refused += refused
     label = {DOCKER_GRADE_LABEL: r.prefix.rstrip("-")}
-    networks = {}
+    _replay_images(client, r, rec)
+    _replay_files(r, rec)
+    networks = _replay_networks(client, r, rec.get("networks") or [], label)
+    _replay_volumes(client, r, rec.get("volumes") or [], label)
     waits = []
+    # a container that joins another's network namespace (`--network container:X`) comes after X
+    allowed.sort(key=lambda c: str(c.get("network_mode") or "").startswith("container:"))
     for spec in allowed:
         name = spec["name"]
         try:
@@ -328,18 +387,32 @@ def replay_docker(lab, rec: dict, student: str, run: str = "", settle: float = 1
                 networks[n] = client.networks.create(f"{r.prefix}{n}", labels=label)
         labels = {str(k): str(v) for k, v in (spec.get("labels") or {}).items()}
         labels.update(label)
+        mode = str(spec.get("network_mode") or "")
+        joins = mode.split(":", 1)[1] if mode.startswith("container:") else None
+        ips = spec.get("ips") if isinstance(spec.get("ips"), dict) else {}
         try:
             c = client.containers.create(
                 spec["image"], command=spec.get("command") or None, entrypoint=spec.get("entrypoint") or None,
-                name=f"{r.prefix}{name}", environment=list(spec.get("env") or []), labels=labels, ports=ports,
-                mounts=mounts, network=(f"{r.prefix}{nets[0]}" if nets else None),
+                name=f"{r.prefix}{name}", environment=list(spec.get("env") or []), labels=labels,
+                ports=ports if not joins else None, mounts=mounts,
+                network=(f"{r.prefix}{nets[0]}" if nets and not joins else None),
+                network_mode=(f"container:{r.prefix}{joins}" if joins else None),
+                hostname=(str(spec["hostname"])[:63] if spec.get("hostname") and not joins else None),
                 mem_limit=int(spec.get("memory") or 0) or None, nano_cpus=int(spec.get("nano_cpus") or 0) or None,
+                memswap_limit=int(spec.get("memory_swap") or 0) or None,
+                cpu_shares=int(spec.get("cpu_shares") or 0) or None,
+                cpu_quota=int(spec.get("cpu_quota") or 0) or None, cpu_period=int(spec.get("cpu_period") or 0) or None,
                 pids_limit=512, privileged=False, cap_drop=["NET_RAW", "SYS_CHROOT", "MKNOD"],
                 security_opt=["no-new-privileges"],
                 restart_policy={"Name": spec.get("restart_policy") or "no"}
                 if spec.get("restart_policy") in ("no", "always", "unless-stopped", "on-failure") else None)
-            for n in nets[1:]:
-                networks[n].connect(c)
+            for i, n in enumerate([] if joins else nets):
+                if ips.get(n):  # a fixed address (`--ip`) is given when (re)connecting
+                    if i == 0:
+                        networks[n].disconnect(c)
+                    networks[n].connect(c, ipv4_address=str(ips[n]))
+                elif i > 0:
+                    networks[n].connect(c)
             if spec.get("running", True):
                 c.start()
             r.applied.append(f"container {name}")
@@ -355,6 +428,135 @@ def replay_docker(lab, rec: dict, student: str, run: str = "", settle: float = 1
             time.sleep(0.2)
     r.seconds = time.monotonic() - start
     return r
+
+
+def _sidecar(rec: dict, entry, r: Replay, what: str) -> Path | None:
+    """A file the record names next to itself, inside the submission folder only."""
+    from kubelab.instructor.record import SIDECAR_LIMIT
+
+    if not isinstance(entry, dict) or not isinstance(entry.get("file"), str) or not rec.get("_folder"):
+        return None
+    folder = Path(rec["_folder"]).resolve()
+    path = (folder / entry["file"]).resolve()
+    if folder not in path.parents or not path.is_file():
+        r.refused.append(f"{what}: {entry['file']} is not a file of the submission")
+        return None
+    if path.stat().st_size > SIDECAR_LIMIT:
+        r.refused.append(f"{what}: {entry['file']} is larger than {SIDECAR_LIMIT >> 20} MiB")
+        return None
+    return path
+
+
+def retag_image_archive(data: bytes, ref: str, new_tag: str) -> bytes:
+    """A `docker save` archive whose tags are replaced by new_tag (only for the entry tagged ref), so that
+    loading it can never overwrite one of the instructor's images. Raises ValueError when ref is not in it."""
+    import io
+    import tarfile
+
+    from kubelab.graders.docker_engine import _normalize
+
+    src = tarfile.open(fileobj=io.BytesIO(data))
+    manifest = json.load(src.extractfile("manifest.json"))
+    kept = [dict(e, RepoTags=[new_tag]) for e in manifest
+            if any(_normalize(t) == _normalize(ref) for t in e.get("RepoTags") or [])]
+    if not kept:
+        raise ValueError(f"the archive does not hold {ref}")
+    out = io.BytesIO()
+    with tarfile.open(fileobj=out, mode="w") as dst:
+        for member in src.getmembers():
+            if member.name in ("manifest.json", "repositories") or not (member.isfile() or member.isdir()):
+                continue
+            dst.addfile(member, src.extractfile(member) if member.isfile() else None)
+        body = json.dumps(kept).encode()
+        info = tarfile.TarInfo("manifest.json")
+        info.size = len(body)
+        dst.addfile(info, io.BytesIO(body))
+    return out.getvalue()
+
+
+def _replay_images(client, r: Replay, rec: dict) -> None:
+    """The images the student built or committed, loaded under the replay's own tags."""
+    for i, img in enumerate((rec.get("images") or [])[:4]):
+        ref = img.get("ref") if isinstance(img, dict) else None
+        path = _sidecar(rec, img, r, f"image {ref}")
+        if not ref or path is None:
+            continue
+        tag = f"{r.prefix}image{i}:replay"
+        try:
+            client.images.load(retag_image_archive(path.read_bytes(), str(ref), tag))
+            r.images[str(ref)] = tag
+            r.applied.append(f"image {ref}")
+        except Exception as exc:  # a broken archive is the submission's problem: name it
+            r.refused.append(f"image {ref}: could not be loaded ({type(exc).__name__}: {str(exc)[:200]})")
+
+
+def _replay_files(r: Replay, rec: dict) -> None:
+    import shutil
+    import tempfile
+
+    for f in (rec.get("files") or [])[:4]:
+        path = _sidecar(rec, f, r, f"file {f.get('path') if isinstance(f, dict) else f}")
+        if path is None:
+            continue
+        if r.workdir is None:
+            r.workdir = tempfile.mkdtemp(prefix=r.prefix or "kg-")
+        copy = Path(r.workdir) / path.name
+        shutil.copyfile(path, copy)
+        r.files[str(f["path"])] = str(copy)
+        r.applied.append(f"file {f['path']}")
+
+
+def _replay_networks(client, r: Replay, recorded: list, label: dict) -> dict:
+    """User networks re-created under the prefix with the recorded driver, subnet and gateway."""
+    import docker as docker_sdk
+    from docker.types import IPAMConfig, IPAMPool
+
+    made = {}
+    for net in recorded[:5]:
+        if not isinstance(net, dict) or not isinstance(net.get("name"), str):
+            continue
+        name = net["name"]
+        if net.get("driver", "bridge") != "bridge":
+            r.refused.append(f"network {name}: driver {net.get('driver')} (only bridge networks are replayed)")
+            continue
+        pools = [IPAMPool(subnet=c.get("Subnet"), gateway=c.get("Gateway")) for c in net.get("ipam") or []
+                 if isinstance(c, dict) and c.get("Subnet")]
+        try:
+            made[name] = client.networks.create(f"{r.prefix}{name}", driver="bridge", labels=label,
+                                                ipam=IPAMConfig(pool_configs=pools) if pools else None)
+            r.applied.append(f"network {name}" + (f" ({', '.join(p['Subnet'] for p in pools)})" if pools else ""))
+        except docker_sdk.errors.APIError as exc:
+            r.refused.append(f"network {name}: {exc.explanation or exc}")
+    return made
+
+
+def _replay_volumes(client, r: Replay, recorded: list, label: dict) -> None:
+    """Named volumes re-created under the prefix and filled with the recorded files."""
+    import base64
+
+    import docker as docker_sdk
+
+    from kubelab.cluster.api import lab_image
+
+    for vol in recorded[:5]:
+        if not isinstance(vol, dict) or not isinstance(vol.get("name"), str):
+            continue
+        name = f"{r.prefix}{vol['name']}"
+        try:
+            client.volumes.create(name, labels=label)
+            if vol.get("tar"):
+                helper = client.containers.create(lab_image("busybox"), command=["true"], labels=label,
+                                                  mounts=[{"Target": "/v", "Source": name, "Type": "volume"}],
+                                                  network_disabled=True)
+                try:
+                    helper.put_archive("/v", base64.b64decode(vol["tar"]))
+                finally:
+                    helper.remove(force=True)
+            r.applied.append(f"volume {vol['name']}" + (" with its files" if vol.get("tar") else ""))
+        except (docker_sdk.errors.APIError, ValueError) as exc:
+            r.refused.append(f"volume {vol['name']}: {getattr(exc, 'explanation', None) or exc}")
+        if vol.get("skipped"):
+            r.notes.append(f"volume {vol['name']}: files not recorded ({vol['skipped']})")
 
 
 def cleanup_docker(prefix: str) -> None:
@@ -374,6 +576,13 @@ def cleanup_docker(prefix: str) -> None:
             v.remove(force=True)
         except Exception:
             pass
+    for img in client.images.list():
+        for tag in img.tags:
+            if tag.startswith(prefix):
+                try:
+                    client.images.remove(tag, force=True)
+                except Exception:
+                    pass
 
 
 def replay(lab, rec: dict, student: str, run: str = "", converge: float = 60.0) -> Replay:
@@ -387,3 +596,20 @@ def cleanup(r: Replay, wait: bool = False) -> None:
         cleanup_kubernetes(r.namespace, wait=wait)
     if r.prefix:
         cleanup_docker(r.prefix)
+    if r.workdir:
+        import shutil
+
+        shutil.rmtree(r.workdir, ignore_errors=True)
+
+
+def prepare(lab) -> None:
+    """Before a serial lab's replay: the lab's reset steps, so no earlier state leaks into it."""
+    if serial_lab(lab):
+        from kubelab.labs.actions import run_steps
+
+        run_steps(lab.extra_reset_steps())
+
+
+def finish(lab) -> None:
+    """After a serial lab's replay: its reset steps again (node labels, taints, cordons undone)."""
+    prepare(lab)

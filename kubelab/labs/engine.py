@@ -22,8 +22,10 @@ from kubelab.labs.model import Lab, Params
 class Context:
     """What a check function receives: the lab, its params and lazy cluster/Docker readers."""
 
-    def __init__(self, lab: Lab, kube: Kube | None = None, docker: Docker | None = None):
+    def __init__(self, lab: Lab, kube: Kube | None = None, docker: Docker | None = None,
+                 paths: dict[str, str] | None = None):
         self.lab = lab
+        self.paths = dict(paths or {})  # a file the lab names -> where a replay restored it
         self.p: Params = lab.params
         self._kube = kube
         self._docker = docker
@@ -39,6 +41,10 @@ class Context:
         if self._docker is None:
             self._docker = Docker()
         return self._docker
+
+    def host_path(self, path: str) -> str:
+        """Where a file the lab names (e.g. a saved tar) is read: itself, or a replay's restored copy."""
+        return self.paths.get(path, path)
 
     def secrets(self) -> list[str]:
         values = list(self.lab.secrets())

@@ -79,6 +79,17 @@ def lint_lab(lab: Lab) -> list[Problem]:
         for r in c.requires:
             if r not in seen or r == c.id:
                 add(f"check {c.id!r} requires {r!r}, which is not a check declared before it", where)
+        if c.record_only and lab.shape == "docker":
+            add(f"check {c.id!r}: record_only is for cluster labs (the record keeps Kubernetes reads only)", where)
+
+    scope = lab.node_scope
+    if scope is not None:
+        if lab.shape == "docker":
+            add("node_scope is for cluster labs")
+        elif not scope.nodes or not (scope.labels or scope.taints or scope.cordon):
+            add("node_scope names no node, or no label key, taint key or cordon on it")
+        elif lab._reset is None:
+            add("node_scope without @lab.reset_steps: autograde re-applies node state and needs the steps that undo it")
 
     try:
         steps = lab.solution_steps()

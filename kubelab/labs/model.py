@@ -85,6 +85,19 @@ class Check:
     fn: Callable[[Any], Any]
     requires: tuple[str, ...] = ()
     timeout: float = 20.0
+    record_only: bool = False  # not replayable (history, a drain): autograde re-runs it on the recorded reads
+
+
+@dataclass
+class NodeScope:
+    """The node state a scheduling lab asks the student to change, and so what the record keeps and
+    the autograder may re-apply to the instructor's nodes: these label keys and taint keys on these
+    nodes, and (cordon=True) whether they are cordoned. Nothing else about a node is ever replayed."""
+
+    nodes: tuple[str, ...]
+    labels: tuple[str, ...] = ()
+    taints: tuple[str, ...] = ()
+    cordon: bool = False
 
 
 @dataclass
@@ -116,6 +129,8 @@ class Lab:
     docker: dict[str, list[str]] = field(default_factory=dict)  # {"containers": [...], "networks": [...], "volumes": [...]}
     cluster_kinds: tuple[str, ...] = ()  # cluster-scoped kinds the lab labels and reset deletes (e.g. "PersistentVolume")
     secret_params: tuple[str, ...] = ()  # parameters whose values are secret: masked in every message
+    node_scope: NodeScope | None = None  # node labels/taints/cordons the lab concerns (recorded and replayed)
+    settle: float = 0.0  # seconds the graded behaviour needs to show (a probe's first restart): a replay waits
     checks: list[Check] = field(default_factory=list)
     near_misses: list[NearMiss] = field(default_factory=list)
     folder: Path | None = None
@@ -125,11 +140,15 @@ class Lab:
 
     # -- declaration helpers ------------------------------------------------------------
     def check(self, id: str, title: str, *, points: float, hint: str, requires: Iterable[str] = (),
-              timeout: float = 20.0):
-        """Decorator: declare a check `fn(ctx) -> observation` with its id, title, points and hint."""
+              timeout: float = 20.0, record_only: bool = False):
+        """Decorator: declare a check `fn(ctx) -> observation` with its id, title, points and hint.
+
+        record_only: the evidence cannot be re-created on the instructor's cluster (rollout history, a
+        drain, a host path): the Submit step keeps what the check read, and autograde re-runs the check
+        on those reads, labelled "graded from the record"."""
 
         def deco(fn):
-            self.checks.append(Check(id, title, points, hint, fn, tuple(requires), timeout))
+            self.checks.append(Check(id, title, points, hint, fn, tuple(requires), timeout, record_only))
             return fn
 
         return deco
@@ -159,6 +178,11 @@ class Lab:
     @property
     def kind(self) -> str:
         return "docker" if self.shape == "docker" else "kubernetes"
+
+    @property
+    def record_only(self) -> tuple[str, ...]:
+        """Ids of the checks autograde grades from the record, not from the replay."""
+        return tuple(c.id for c in self.checks if c.record_only)
 
     @property
     def max_points(self) -> float:

@@ -61,7 +61,7 @@ def scaled(ctx):
     return k8s.field_equals(ctx.kube, "Deployment", D, NS, "spec.replicas", P.replicas)
 
 
-@lab.check("rolled-out", f"The history shows {V2}, then {V1} again", points=2,
+@lab.check("rolled-out", f"The history shows {V2}, then {V1} again", points=2, record_only=True,  # history
            hint=f"`kubectl set image deploy/{D} -n {NS} {P.container}={V2}`, "
                 f"`kubectl rollout status deploy/{D} -n {NS}`, then the rollback")
 def rolled_out(ctx):
@@ -69,7 +69,7 @@ def rolled_out(ctx):
 
 
 @lab.check("rolled-back", f"Rolled back to revision {P.back_to}: revision 3 or later, template runs {V1}",
-           points=2, requires=["rolled-out"],
+           points=2, requires=["rolled-out"], record_only=True,  # the revision number is history too
            hint=f"`kubectl rollout history deploy/{D} -n {NS}` then "
                 f"`kubectl rollout undo deploy/{D} -n {NS} --to-revision={P.back_to}`")
 def rolled_back(ctx):

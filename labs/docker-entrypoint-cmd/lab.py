@@ -26,7 +26,7 @@ lab = Lab(
     shape="docker",
     minutes=15,
     params=P,
-    docker={"containers": [P.container]},
+    docker={"containers": [P.container], "images": [P.tag]},
     task=f"""\
 Build an image `{P.tag}` from a Dockerfile so that:
 

@@ -28,7 +28,7 @@ lab = Lab(
     shape="docker",
     minutes=12,
     params=P,
-    docker={"containers": [P.source]},
+    docker={"containers": [P.source], "images": [P.tag, P.registry_tag], "files": [P.tar]},
     task=f"""\
 Turn a container's changes into an image and get the image ready to move.
 
@@ -83,7 +83,7 @@ def registry_tag(ctx):
                 "file system without manifest.json, which `docker load` cannot read")
 def saved_tar(ctx):
     try:
-        with tarfile.open(P.tar) as tar:
+        with tarfile.open(ctx.host_path(P.tar)) as tar:
             names = tar.getnames()
             if "manifest.json" not in names:
                 raise Failed(f"{P.tar}: expected an image archive with manifest.json, found a plain file system "

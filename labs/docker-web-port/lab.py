@@ -63,7 +63,7 @@ def port_mapping(ctx):
            hint=f"the container must be running with `-p {P.host_port}:{P.container_port}`; "
                 f"try `curl -v http://127.0.0.1:{P.host_port}/`")
 def answers_http(ctx):
-    return de.http_answers(P.host_port)
+    return ctx.docker.http_answers(P.host_port)
 
 
 @lab.solution

@@ -26,6 +26,7 @@ lab = Lab(
     minutes=10,
     params=P,
     namespace=P.namespace,
+    settle=P.healthy_for + 4 * P.period * P.failure_threshold + 20,  # a replay waits for the first restart
     task=f"""\
 In the namespace `{NS}` create a pod named `{POD}` with one container `{P.container}` running
 `{IMAGE}` with the command

@@ -66,6 +66,7 @@ def readiness_probe(ctx):
 
 
 @lab.check("ready-one", f"{P.ready_pod} is Ready, the other is not", points=1, requires=["readiness-probe"],
+           record_only=True,  # the file made with `kubectl exec` lives in a container: not replayable
            hint=f"create {HTML}{P.path} inside {P.ready_pod} only (kubectl exec)")
 def ready_one(ctx):
     k8s.pod_running_ready(ctx.kube, NS, P.ready_pod)
@@ -79,6 +80,7 @@ def ready_one(ctx):
 
 
 @lab.check("endpoints", f"Service {P.service} lists only {P.ready_pod} as a ready endpoint", points=2,
+           record_only=True,  # follows from the exec'd file, as above
            requires=["pods-exist"],
            hint=f"the Service's selector must be app={P.labels['app']}; "
                 f"`kubectl describe svc {P.service} -n {NS}` shows its Endpoints")

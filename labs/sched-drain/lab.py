@@ -2,7 +2,7 @@
 
 from kubelab.cluster.api import lab_image
 from kubelab.graders import placement_extra
-from kubelab.labs.model import Apply, Lab, Params, Run
+from kubelab.labs.model import Apply, Lab, NodeScope, Params, Run
 
 P = Params(
     namespace="lab-sched-drain",
@@ -27,6 +27,7 @@ lab = Lab(
     minutes=12,
     params=P,
     namespace=P.namespace,
+    node_scope=NodeScope(nodes=(P.node,), cordon=True),
     task=f"""\
 `kubelab lab start` runs, in the namespace `{P.namespace}`, a Deployment `{P.deployment}` ({P.replicas} replicas,
 spread over both workers) and a bare pod `{P.scratch}` (no controller) on `{P.node}`.
@@ -50,7 +51,7 @@ def node_cordoned(ctx):
 
 
 @lab.check("node-empty", f"No pod of {P.namespace} left on {P.node} (DaemonSet pods excepted)", points=2,
-           requires=["node-cordoned"],
+           requires=["node-cordoned"], record_only=True,  # a drain moves pods: a replay cannot re-create that
            hint=f"cordoning does not move running pods; kubectl drain {P.node} --ignore-daemonsets "
                 f"--delete-emptydir-data --force --pod-selector={GROUP} (--force: also delete pods no controller "
                 "re-creates)")

@@ -4,7 +4,7 @@ from kubelab.cluster.api import lab_image
 from kubelab.graders import k8s
 from kubelab.graders.errors import Failed
 from kubelab.graders.fields import field
-from kubelab.labs.model import Apply, Lab, Params, Run
+from kubelab.labs.model import Apply, Lab, NodeScope, Params, Run
 
 P = Params(
     namespace="lab-sched-node-selector",
@@ -28,6 +28,7 @@ lab = Lab(
     minutes=12,
     params=P,
     namespace=P.namespace,
+    node_scope=NodeScope(nodes=(P.node,), labels=(P.label_key,)),
     task=f"""\
 1. Label the node `{P.node}` with `{LABEL}`.
 2. In the namespace `{P.namespace}` create a pod `{P.pod}` running `{IMAGE}` that may only run on nodes labelled

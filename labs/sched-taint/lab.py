@@ -4,7 +4,7 @@ from kubelab.cluster.api import lab_image
 from kubelab.graders import k8s, placement_extra
 from kubelab.graders.errors import Failed
 from kubelab.graders.fields import field
-from kubelab.labs.model import Apply, Lab, Params, Run
+from kubelab.labs.model import Apply, Lab, NodeScope, Params, Run
 
 P = Params(
     namespace="lab-sched-taint",
@@ -31,6 +31,7 @@ lab = Lab(
     minutes=15,
     params=P,
     namespace=P.namespace,
+    node_scope=NodeScope(nodes=(P.node,), taints=(P.taint_key,)),
     task=f"""\
 The node `{P.node}` is to be reserved for GPU work. `kubelab lab start` has left a pod `{P.legacy}` running on it
 in the namespace `{P.namespace}`.
@@ -76,7 +77,7 @@ def pods_on_node(ctx):
 
 
 @lab.check("only-tolerating", f"Only tolerating pods of {P.namespace} are left on {P.node}", points=2,
-           requires=["node-tainted"],
+           requires=["node-tainted"], record_only=True,  # where the seeded pod ran: not replayable
            hint=f"NoSchedule keeps new pods away but does not evict running ones (NoExecute would): "
                 f"`kubectl delete pod {P.legacy} -n {P.namespace}`")
 def only_tolerating(ctx):

@@ -24,6 +24,7 @@ P = Params(
 )
 IMAGE = lab_image(P.image)
 
+# every check is graded from the record under autograde: hostPath volumes are refused in the replay (Pod Security baseline)
 lab = Lab(
     id="storage-hostpath",
     title="A hostPath volume on a pinned node and a RAM-backed emptyDir",
@@ -48,28 +49,28 @@ The pod must be Running and Ready, and the log line must be on the node's disk: 
 )
 
 
-@lab.check("pod-exists", f"Pod {P.pod} exists in {P.namespace}", points=1,
+@lab.check("pod-exists", f"Pod {P.pod} exists in {P.namespace}", points=1, record_only=True,
            hint=f"`kubectl run {P.pod} --image={IMAGE} --dry-run=client -o yaml -- sh -c '...' > pod.yaml`, "
                 "then add the volumes and apply it")
 def pod_exists(ctx):
     return k8s.exists(ctx.kube, "Pod", P.pod, P.namespace)
 
 
-@lab.check("pod-pinned", f"Pod {P.pod} is scheduled on {P.node}", points=1, requires=["pod-exists"],
+@lab.check("pod-pinned", f"Pod {P.pod} is scheduled on {P.node}", points=1, record_only=True, requires=["pod-exists"],
            hint=f"spec.nodeSelector: {{kubernetes.io/hostname: {P.node}}} (or spec.nodeName: {P.node}); "
                 "the node of a pod cannot change: delete the pod and apply again")
 def pod_pinned(ctx):
     return k8s.field_equals(ctx.kube, "Pod", P.pod, P.namespace, "spec.nodeName", P.node)
 
 
-@lab.check("hostpath-path", f"Volume {P.volume} is hostPath {P.host_path}", points=1, requires=["pod-exists"],
+@lab.check("hostpath-path", f"Volume {P.volume} is hostPath {P.host_path}", points=1, record_only=True, requires=["pod-exists"],
            hint=f"volumes: [{{name: {P.volume}, hostPath: {{path: {P.host_path}, type: ...}}}}]")
 def hostpath_path(ctx):
     return k8s.field_equals(ctx.kube, "Pod", P.pod, P.namespace, f"spec.volumes[name={P.volume}].hostPath.path",
                             P.host_path)
 
 
-@lab.check("hostpath-type", f"hostPath type {P.path_type} (creates the missing directory)", points=1,
+@lab.check("hostpath-type", f"hostPath type {P.path_type} (creates the missing directory)", points=1, record_only=True,
            requires=["pod-exists"],
            hint="`Directory` needs the directory to exist already (the pod hangs in ContainerCreating with a "
                 "FailedMount event); `kubectl explain pod.spec.volumes.hostPath.type` lists the types")
@@ -79,25 +80,25 @@ def hostpath_type(ctx):
 
 
 @lab.check("cache-in-memory", f"Volume {P.cache} is an emptyDir with medium {P.cache_medium}, sizeLimit {P.cache_limit}",
-           points=1, requires=["pod-exists"],
+           points=1, record_only=True, requires=["pod-exists"],
            hint=f"volumes: [{{name: {P.cache}, emptyDir: {{medium: {P.cache_medium}, sizeLimit: {P.cache_limit}}}}}]")
 def cache_in_memory(ctx):
     return k8s.field_equals(ctx.kube, "Pod", P.pod, P.namespace, f"spec.volumes[name={P.cache}].emptyDir",
                             {"medium": P.cache_medium, "sizeLimit": P.cache_limit})
 
 
-@lab.check("pod-ready", f"Pod {P.pod} is Running and Ready", points=1, requires=["pod-exists"],
+@lab.check("pod-ready", f"Pod {P.pod} is Running and Ready", points=1, record_only=True, requires=["pod-exists"],
            hint=f"`kubectl describe pod {P.pod} -n {P.namespace}`: a FailedMount event names the hostPath problem")
 def pod_ready(ctx):
     return k8s.pod_running_ready(ctx.kube, P.namespace, P.pod)
 
 
-@lab.check("data-on-node", f"{P.host_path}/{P.log_file} on {P.node} has the line '{P.line}'", points=2,
+@lab.check("data-on-node", f"{P.host_path}/{P.log_file} on {P.node} has the line '{P.line}'", points=2, record_only=True,
            hint=f"the container must write into the mounted directory: "
                 f"`echo '{P.line}' >> {P.mount}/{P.log_file}`; look with "
                 f"`docker exec {P.node} ls -l {P.host_path}`")
 def data_on_node(ctx):
-    return storage_extra.file_on_node(P.node, f"{P.host_path}/{P.log_file}", P.line)
+    return storage_extra.file_on_node(P.node, f"{P.host_path}/{P.log_file}", P.line, runner=ctx.kube.node_exec)
 
 
 def pod_manifest(p):

@@ -27,6 +27,7 @@ P = Params(
 )
 IMAGE = lab_image(P.image)
 
+# every check is graded from the record under autograde: PersistentVolumes are cluster-scoped: the replay creates none
 lab = Lab(
     id="storage-static-pv",
     title="A static PersistentVolume bound by class to a claim a pod writes to",
@@ -51,7 +52,7 @@ No StorageClass named `{P.storage_class}` exists: the class name is only a label
 )
 
 
-@lab.check("pv-spec", f"PV {P.pv}: {P.capacity}, {P.access_mode}, {P.reclaim}, class {P.storage_class}", points=2,
+@lab.check("pv-spec", f"PV {P.pv}: {P.capacity}, {P.access_mode}, {P.reclaim}, class {P.storage_class}", points=2, record_only=True,
            hint=f"`kubectl explain pv.spec`; capacity: {{storage: {P.capacity}}}, accessModes: [{P.access_mode}], "
                 f"persistentVolumeReclaimPolicy: {P.reclaim}, storageClassName: {P.storage_class}")
 def pv_spec(ctx):
@@ -66,27 +67,27 @@ def pv_spec(ctx):
     return f"pv {P.pv}: {P.capacity}, {P.access_mode}, {P.reclaim}, class {P.storage_class}"
 
 
-@lab.check("pvc-bound", f"PVC {P.pvc} is Bound", points=1,
+@lab.check("pvc-bound", f"PVC {P.pvc} is Bound", points=1, record_only=True,
            hint=f"`kubectl describe pvc {P.pvc} -n {P.namespace}`: a claim binds only to a volume with the same "
                 "class, a matching access mode and at least the requested size")
 def pvc_bound(ctx):
     return k8s.pvc_bound(ctx.kube, P.namespace, P.pvc)
 
 
-@lab.check("pvc-volume", f"PVC {P.pvc} is bound to {P.pv}", points=1, requires=["pvc-bound"],
+@lab.check("pvc-volume", f"PVC {P.pvc} is bound to {P.pv}", points=1, record_only=True, requires=["pvc-bound"],
            hint=f"a claim without storageClassName gets the default class (`standard`), which provisions a new "
                 f"volume; set storageClassName: {P.storage_class} (or spec.volumeName: {P.pv})")
 def pvc_volume(ctx):
     return k8s.field_equals(ctx.kube, "PersistentVolumeClaim", P.pvc, P.namespace, "spec.volumeName", P.pv)
 
 
-@lab.check("pod-ready", f"Pod {P.pod} is Running and Ready", points=1,
+@lab.check("pod-ready", f"Pod {P.pod} is Running and Ready", points=1, record_only=True,
            hint=f"a pod whose claim is Pending stays Pending too: `kubectl describe pod {P.pod} -n {P.namespace}`")
 def pod_ready(ctx):
     return k8s.pod_running_ready(ctx.kube, P.namespace, P.pod)
 
 
-@lab.check("data-written", f"{P.mount}/{P.file} in pod {P.pod} holds '{P.text}'", points=1,
+@lab.check("data-written", f"{P.mount}/{P.file} in pod {P.pod} holds '{P.text}'", points=1, record_only=True,
            requires=["pod-ready"],
            hint=f"volumes: [{{name: data, persistentVolumeClaim: {{claimName: {P.pvc}}}}}] mounted at {P.mount}; "
                 f"command: sh -c \"echo '{P.text}' > {P.mount}/{P.file}; sleep 3600\"")

@@ -200,21 +200,32 @@ def test_grade_from_the_record_is_labelled(tmp_path, monkeypatch):
         grade("pods-basics", "pod-exists")
 
 
-def test_mapped_docker_reads_recorded_ports():
+def test_replay_docker_reader_speaks_the_labs_names_and_ports():
     from kubelab.graders.docker_engine import Docker
-    from kubelab.instructor.grade import _mapped_docker
+
+    class FakeApi:
+        def inspect_container(self, name):
+            assert name == "kg-1-kl-web"
+            return {"Name": "/kg-1-kl-web", "HostConfig": {"PortBindings": {"80/tcp": [{"HostPort": "41000"}]},
+                                                          "NetworkMode": "kg-1-kl-net"},
+                    "NetworkSettings": {"Ports": {"80/tcp": [{"HostIp": "127.0.0.1", "HostPort": "41000"}]},
+                                        "Networks": {"kg-1-kl-net": {"IPAddress": "172.30.0.5"}}},
+                    "Mounts": [{"Type": "volume", "Name": "kg-1-kl-data", "Destination": "/data"}]}
+
+        def containers(self, all=True):
+            return [{"Names": ["/kg-1-kl-web"]}, {"Names": ["/someone-else"]}]
 
     class Fake(Docker):
-        def inspect(self, name):
-            assert name == "kg-1-kl-web"
-            return {"Name": "/kg-1-kl-web", "HostConfig": {"PortBindings": {"80/tcp": [{"HostPort": "41000"}]}},
-                    "NetworkSettings": {"Ports": {"80/tcp": [{"HostIp": "127.0.0.1", "HostPort": "41000"}]}}}
+        client = type("C", (), {"api": FakeApi()})()
 
-    d = _mapped_docker(Fake, "kg-1-", {"8088": 41000})
+    d = Fake(prefix="kg-1-", ports={"8088": 41000})
     info = d.inspect("kl-web")
-    assert info["Name"] == "/kl-web"
+    assert info["Name"] == "/kl-web" and info["HostConfig"]["NetworkMode"] == "kl-net"
     assert info["HostConfig"]["PortBindings"]["80/tcp"][0]["HostPort"] == "8088"
     assert info["NetworkSettings"]["Ports"]["80/tcp"][0]["HostPort"] == "8088"
+    assert list(info["NetworkSettings"]["Networks"]) == ["kl-net"] and info["Mounts"][0]["Name"] == "kl-data"
+    assert d.container_names() == ["kl-web"]
+    assert d.host_port(8088) == 41000 and d.host_port(9999) == 9 and Docker().host_port(8088) == 8088
 
 
 # ---- course build -------------------------------------------------------------------------------
