@@ -27,11 +27,17 @@ pytestmark = [pytest.mark.live, pytest.mark.timeout(900)]
 LABS = sorted(all_labs())
 
 
-def _replayed(lab, rec: dict, student: str, folder) -> dict:
-    """{check id: CheckResult} graded on the replay of rec; the replay is removed afterwards."""
+def _submit(lab, folder, result=None):
+    """What the Submit cell writes: the record and its images/files, as nbgrader collects them."""
     folder.mkdir()
-    write_sidecars(rec, folder)                          # what submit() writes, as nbgrader collects it
+    rec = build_record(lab, result=result)
+    write_sidecars(rec, folder)
     write_record(rec, folder)
+    return folder
+
+
+def _replayed(lab, folder, student: str) -> dict:
+    """{check id: CheckResult} graded on the replay of the record in folder; the replay is removed afterwards."""
     rec = load_record(folder / RECORD_NAME, lab.id)
     rp.prepare(lab)
     r = rp.replay(lab, rec, student, run=str(time.monotonic_ns()))
@@ -50,21 +56,21 @@ def test_solution_replays_to_full_marks(lab_id, tmp_path):
     need_live(lab)
     t0 = time.perf_counter()
     fresh(lab)
-    untouched = build_record(lab)
+    untouched = _submit(lab, tmp_path / "untouched")
     actions.solve(lab)
     solved = wait_for(lab, lambda r: r.all_passed or r.exit_code == 2, timeout=SETTLE)
     assert solved.all_passed, solved.to_dict()
-    rec = build_record(lab, result=solved)
+    solved_folder = _submit(lab, tmp_path / "solved", result=solved)
     actions.reset(lab)
     assert check_lab(lab).points == 0, "the student's own state must be gone before the replay"
 
-    graded = _replayed(lab, rec, "solved", tmp_path / "solved")
+    graded = _replayed(lab, solved_folder, "solved")
     verdicts = {cid: r.outcome.value for cid, r in graded.items()}
     assert all(r.passed for r in graded.values()), (
         f"{lab_id}: the replayed solution lost points: {verdicts}\n" +
         "\n".join(f"  {cid}: {r.observed}" for cid, r in graded.items() if not r.passed))
 
-    zero = _replayed(lab, untouched, "untouched", tmp_path / "untouched")
+    zero = _replayed(lab, untouched, "untouched")
     assert sum(r.points for r in zero.values()) == 0, {cid: r.observed for cid, r in zero.items() if r.points}
     actions.reset(lab)
     print(f"\n{lab_id}: record + replay + grade {time.perf_counter() - t0:.1f} s")
