@@ -84,8 +84,11 @@ def clean_manifest(obj: dict) -> dict:
         if kind == "Pod":
             _clean_pod_spec(spec)
         elif kind == "Service":
+            headless = spec.get("clusterIP") == "None"
             for key in ("clusterIP", "clusterIPs", "ipFamilies", "ipFamilyPolicy", "healthCheckNodePort"):
                 spec.pop(key, None)
+            if headless:  # a headless Service is the student's choice, not a server-set address
+                spec["clusterIP"] = "None"
         elif kind == "PersistentVolumeClaim":
             spec.pop("volumeName", None)
         elif kind == "Job":

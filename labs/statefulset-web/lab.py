@@ -81,7 +81,8 @@ def pod_recreated(ctx):
     return workloads_extra.pod_recreated(ctx.kube, NS, VICTIM, "PersistentVolumeClaim", VICTIM_PVC, seconds=3)
 
 
-@lab.check("data-survived", f"{P.mount}/index.html in {VICTIM} still holds {P.text}", points=2,
+@lab.check("data-survived", f"{P.mount}/index.html in {VICTIM} still holds {P.text}", points=2, record_only=True,  # what each replica wrote lives in the student's volumes
+          
            requires=["all-ready"],
            hint=f"write it with `kubectl exec -n {NS} {VICTIM} -- sh -c 'echo {P.text} > {P.mount}/index.html'` "
                 "before deleting the pod; the mountPath must be the claim's")

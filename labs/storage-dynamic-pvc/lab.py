@@ -72,7 +72,8 @@ def pod_ready(ctx):
 
 
 @lab.check("data-survived", f"{P.mount}/{P.file} holds {P.starts} '{P.word}' lines (the pod was re-created)",
-           points=2, requires=["pod-ready"],
+           points=2, record_only=True,  # the lines written before the re-creation live in the student's volume
+           requires=["pod-ready"],
            hint=f"`kubectl delete pod {P.pod} -n {P.namespace}`, then apply the same manifest again; "
                 f"`kubectl exec -n {P.namespace} {P.pod} -- cat {P.mount}/{P.file}` shows the lines")
 def data_survived(ctx):
