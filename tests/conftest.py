@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import os
 import subprocess
+import textwrap
 
 import pytest
 
@@ -48,3 +49,26 @@ def docker_engine():
     import docker
 
     return docker.from_env()
+
+
+@pytest.fixture
+def dead_kubeconfig(tmp_path, monkeypatch):
+    """A kubeconfig whose kind-kubelab context points at a port nothing listens on."""
+    path = tmp_path / "kubeconfig"
+    path.write_text(textwrap.dedent("""\
+        apiVersion: v1
+        kind: Config
+        clusters:
+        - name: dead
+          cluster: {server: "https://127.0.0.1:1", insecure-skip-tls-verify: true}
+        users:
+        - name: dead
+          user: {token: "not-a-token"}
+        contexts:
+        - name: kind-kubelab
+          context: {cluster: dead, user: dead}
+        current-context: kind-kubelab
+        """))
+    monkeypatch.setenv("KUBECONFIG", str(path))
+    monkeypatch.delenv("KUBELAB_CONTEXT", raising=False)
+    return path

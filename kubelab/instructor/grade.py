@@ -50,7 +50,7 @@ def _spec() -> dict | None:
             return json.load(fh)
     except (OSError, ValueError) as exc:
         return {"fatal": f"the autograder's replay spec {path} could not be read ({exc})", "refused": [],
-                "notes": [], "record_only": [], "record_checks": {}, "evidence": {}}
+                "notes": [], "record_only": [], "evidence": {}}
 
 
 def _note_error(result) -> None:

@@ -267,15 +267,14 @@ def capture_volume(docker, name: str, image: str) -> dict:
 
 
 def _capture_volumes(lab, docker, containers: list[dict]) -> list[dict]:
-    from kubelab.cluster.api import image_catalog
+    from kubelab.cluster.api import lab_image
 
     names = list(dict.fromkeys([*lab.docker.get("volumes", []),
                                 *(m["source"] for c in containers for m in c["mounts"] if m.get("type") == "volume")]))
     names = [n for n in names if docker.volume(n) is not None]
     if not names:
         return []
-    image = next((v["ref"] for k, v in image_catalog().items() if k == "busybox"), None) or containers[0]["image"]
-    return [capture_volume(docker, n, image) for n in names]
+    return [capture_volume(docker, n, lab_image("busybox")) for n in names]
 
 
 def docker_run_text(spec: dict) -> str:

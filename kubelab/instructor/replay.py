@@ -118,7 +118,6 @@ class Replay:
     notes: list = field(default_factory=list)
     applied: list = field(default_factory=list)
     fatal: str | None = None
-    record_checks: dict = field(default_factory=dict)
     record_only: list = field(default_factory=list)
     evidence: dict = field(default_factory=dict)
     images: dict = field(default_factory=dict)   # recorded image ref -> the tag it was loaded as
@@ -173,7 +172,6 @@ def replay_kubernetes(lab, rec: dict, student: str, run: str = "", converge: flo
     start = time.monotonic()
     r = Replay(lab.id, student, "kubernetes", lab_namespace=lab.namespace,
                namespace=replay_namespace(lab.id, student, run))
-    r.record_checks = rec.get("checks") or {}
     r.record_only = sorted(record_only_checks(lab))
     r.evidence = rec.get("evidence") if r.record_only and isinstance(rec.get("evidence"), dict) else {}
     proc = _kubectl(["apply", "-f", "-"], _yaml(sandbox_manifests(r.namespace, lab.id)))
@@ -339,7 +337,6 @@ def replay_docker(lab, rec: dict, student: str, run: str = "", settle: float = 1
     start = time.monotonic()
     client = docker_client()
     r = Replay(lab.id, student, "docker", prefix=docker_prefix(lab.id, student, run), closed_port=free_port())
-    r.record_checks = rec.get("checks") or {}
     r.record_only = sorted(record_only_checks(lab))
     r.evidence = rec.get("evidence") if r.record_only and isinstance(rec.get("evidence"), dict) else {}
     allowed, refused = policy.screen_containers(rec.get("containers") or [])

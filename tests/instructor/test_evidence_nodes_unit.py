@@ -147,7 +147,7 @@ def test_lab_grade_cell_defers_to_the_replay_under_autograde(tmp_path, monkeypat
     assert capsys.readouterr().err == ""
 
 
-def test_infrastructure_errors_are_noted_for_a_regrade(tmp_path, monkeypatch, dead_kubeconfig_env):
+def test_infrastructure_errors_are_noted_for_a_regrade(tmp_path, monkeypatch, dead_kubeconfig):
     from kubelab.graders.results import CheckInfrastructureError
     from kubelab.instructor.autograde import _errored_checks
     from kubelab.instructor.grade import grade
@@ -160,17 +160,6 @@ def test_infrastructure_errors_are_noted_for_a_regrade(tmp_path, monkeypatch, de
         grade("pods-basics", "pod-exists")
     assert _errored_checks(spec) == ["pod-exists"]
     assert _errored_checks(spec) == []  # read once: a re-run starts clean
-
-
-@pytest.fixture
-def dead_kubeconfig_env(tmp_path, monkeypatch):
-    path = tmp_path / "kubeconfig"
-    path.write_text("apiVersion: v1\nkind: Config\nclusters:\n- name: dead\n  cluster: {server: 'https://127.0.0.1:1'}\n"
-                    "users:\n- name: dead\n  user: {token: x}\ncontexts:\n- name: kind-kubelab\n"
-                    "  context: {cluster: dead, user: dead}\ncurrent-context: kind-kubelab\n")
-    monkeypatch.setenv("KUBECONFIG", str(path))
-    monkeypatch.delenv("KUBELAB_CONTEXT", raising=False)
-    return path
 
 
 def test_lint_names_misused_scope_and_record_only():
