@@ -237,6 +237,15 @@ def _stuck(pod: dict) -> bool:
     return False
 
 
+def job_finished(job: dict) -> bool:
+    """A Job is done when its controller says so (condition Complete or Failed), not at its first
+    succeeded pod: a Job of 4 completions has 2 succeeded pods and none running between its waves."""
+    if (job.get("spec") or {}).get("suspend"):
+        return True
+    conditions = (job.get("status") or {}).get("conditions") or []
+    return any(c.get("type") in ("Complete", "Failed") and c.get("status") == "True" for c in conditions)
+
+
 def converged(kube, namespace: str) -> tuple[bool, str]:
     """(all workloads and pods ready, what is not)."""
     waiting = []
@@ -248,9 +257,9 @@ def converged(kube, namespace: str) -> tuple[bool, str]:
             if have < (want or 0):
                 waiting.append(f"{kind} {obj['metadata']['name']} {have}/{want} ready")
     for job in kube.list("Job", namespace):
-        st = job.get("status") or {}
-        if not (st.get("succeeded") or st.get("failed")):
-            waiting.append(f"Job {job['metadata']['name']} running")
+        if not job_finished(job):
+            st, want = job.get("status") or {}, (job.get("spec") or {}).get("completions")
+            waiting.append(f"Job {job['metadata']['name']} {st.get('succeeded') or 0}/{want or 1} succeeded")
     for pod in kube.list("Pod", namespace):
         if not _pod_ready(pod) and (pod.get("status") or {}).get("phase") != "Failed" and not _stuck(pod):
             waiting.append(f"Pod {pod['metadata']['name']} {(pod.get('status') or {}).get('phase', '?')}")

@@ -322,3 +322,29 @@ def test_submit_cell_does_nothing_under_autograde(tmp_path, monkeypatch):
     monkeypatch.setenv("KUBELAB_REPLAY", str(tmp_path))
     assert "autograding" in submit("pods-basics", tmp_path)
     assert list(tmp_path.iterdir()) == []
+
+
+def test_a_job_converges_when_complete_not_between_its_waves():
+    """Replays of a Job of 4 completions were graded after its first wave (2 succeeded, none running)."""
+    from kubelab.instructor.replay import converged
+
+    def job(**status):
+        return {"metadata": {"name": "batch"}, "spec": {"completions": 4, "parallelism": 2}, "status": status}
+
+    done_pod = {"metadata": {"name": "batch-a"}, "status": {"phase": "Succeeded"}}
+
+    class FakeKube:
+        def __init__(self, j):
+            self.j = j
+
+        def list(self, kind, namespace):
+            return {"Job": [self.j], "Pod": [done_pod, dict(done_pod, metadata={"name": "batch-b"})]}.get(kind, [])
+
+    between_waves = job(succeeded=2)
+    ok, why = converged(FakeKube(between_waves), "kg-x")
+    assert not ok and "Job batch 2/4 succeeded" in why
+    complete = job(succeeded=4, conditions=[{"type": "Complete", "status": "True"}])
+    assert converged(FakeKube(complete), "kg-x") == (True, "")
+    failed = job(failed=3, conditions=[{"type": "Failed", "status": "True"}])
+    assert converged(FakeKube(failed), "kg-x")[0]
+    assert converged(FakeKube(dict(job(), spec={"suspend": True})), "kg-x")[0]
