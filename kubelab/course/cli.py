@@ -47,14 +47,9 @@ def render(names: Optional[List[str]] = typer.Argument(None, help="notebook sour
 def lint() -> None:
     """Fail (exit 1) when a notebook drifts from its source or references a missing lab/question."""
     from kubelab.course.notebooks import lint as lint_all, sources
+    from kubelab.lint_report import report
 
-    problems = lint_all()
-    for p in problems:
-        typer.echo(str(p), err=True)
-    if problems:
-        typer.echo(f"{len(problems)} problem(s)", err=True)
-        raise typer.Exit(1)
-    typer.echo(f"{len(sources())} notebook(s) ok")
+    report(lint_all(), f"{len(sources())} notebook(s) ok")
 
 
 def main() -> None:  # `python -m kubelab.course.cli` until `kubelab course` is mounted

@@ -153,14 +153,9 @@ def lint() -> None:
     """Validate every lab folder without a cluster (exit 1 and name each problem)."""
     from kubelab.labs.lint import lint_all
     from kubelab.labs.registry import lab_folders
+    from kubelab.lint_report import report
 
-    problems = lint_all()
-    for p in problems:
-        typer.echo(str(p), err=True)
-    if problems:
-        typer.echo(f"{len(problems)} problem(s)", err=True)
-        raise typer.Exit(1)
-    typer.echo(f"{len(lab_folders())} lab folder(s) OK")
+    report(lint_all(), f"{len(lab_folders())} lab folder(s) OK")
 
 
 @lab_app.command()

@@ -22,9 +22,13 @@ CELL_TIMEOUT = 180
 
 
 def _needs(request, labs) -> None:
+    from tests.labs.test_labs_live import need_live
+
     request.getfixturevalue("docker_engine")
     if any(lab.shape != "docker" for lab in labs):
         request.getfixturevalue("live_cluster")
+    for lab in labs:  # the catalog images the labs use (a machine whose build has not run yet skips)
+        need_live(lab)
 
 
 def _reset(labs) -> None:

@@ -5,23 +5,7 @@ import pytest
 from kubelab.graders import k8s, workloads_extra as wx
 from kubelab.graders.errors import Failed
 
-
-class FakeKube(k8s.Kube):
-    def __init__(self, objects=()):
-        super().__init__()
-        self.objects = list(objects)
-
-    def get(self, kind, name, namespace=None):
-        return next((o for o in self.objects if o["kind"] == kind and o["metadata"]["name"] == name
-                     and o["metadata"].get("namespace") == namespace), None)
-
-    def list(self, kind, namespace=None, selector=None):
-        out = [o for o in self.objects if o["kind"] == kind and o["metadata"].get("namespace") == namespace]
-        for part in (selector or "").split(","):
-            if part:
-                k, v = part.split("=")
-                out = [o for o in out if o["metadata"].get("labels", {}).get(k) == v]
-        return out
+from tests.graders.fakes import FakeKube
 
 
 def pod(name, ready=True, labels=None, node="w1", image="img:1", owner=None, created="2026-01-01T00:00:10Z",
