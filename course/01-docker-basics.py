@@ -24,6 +24,16 @@
 # %% tags=["parameters"]
 SOLVE = False
 
+# %% [markdown]
+# **Your environment.** The panel shows the Docker engine and the lab images.
+# Anything missing comes with the command that fixes it; run that in a terminal, then press
+# **Refresh**.
+
+# %%
+from kubelab.course.nb import cluster_status
+
+cluster_status(cluster=False)
+
 # %%
 from kubelab.cluster.api import lab_image
 from kubelab.course.nb import docker_client, lab_task, quiz, sh

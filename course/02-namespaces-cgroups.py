@@ -19,6 +19,16 @@
 # %% tags=["parameters"]
 SOLVE = False
 
+# %% [markdown]
+# **Your environment.** The panel shows the Docker engine and the lab images.
+# Anything missing comes with the command that fixes it; run that in a terminal, then press
+# **Refresh**.
+
+# %%
+from kubelab.course.nb import cluster_status
+
+cluster_status(cluster=False)
+
 # %%
 import os
 from pathlib import Path

@@ -19,6 +19,16 @@
 # %% tags=["parameters"]
 SOLVE = False
 
+# %% [markdown]
+# **Your environment.** The panel shows the Docker engine, the lab images and the course cluster's nodes.
+# Anything missing comes with the command that fixes it; run that in a terminal, then press
+# **Refresh**.
+
+# %%
+from kubelab.course.nb import cluster_status
+
+cluster_status()
+
 # %%
 from kubelab.cluster.api import lab_image
 from kubelab.course.nb import lab_task, quiz, sh

@@ -1,11 +1,12 @@
 """What a course notebook imports: graded lab tasks, inline quizzes, live shell examples.
 
-    from kubelab.course.nb import lab_task, quiz, question, sh
+    from kubelab.course.nb import cluster_status, lab_task, quiz, question, sh
 
     SOLVE = False                                   # first code cell, tagged `parameters`
     lab_task("docker-web-port", solve=SOLVE)         # task text + Check/Hint/Reset panel
     quiz("docker-01", "docker-04")                  # bank questions with explanations
     sh("docker ps --format '{{.Names}}'")          # a worked example, run live
+    cluster_status()                                # Docker, lab images, cluster nodes + Refresh
 
 `lab_task` starts (seeds) the lab; with `solve=True` (CI's second run, or an instructor
 checking the course) it resets the lab, applies the reference solution, waits until the
@@ -74,6 +75,16 @@ def lab_task(lab_id: str, solve: bool = False, *, start: bool = True, wait: floa
     panel = LabPanel(lab.id)
     TASKS[lab.id] = panel
     _display(panel.widget)
+
+
+def cluster_status(cluster: bool = True):
+    """The course environment at a glance (Docker engine, lab images, the course cluster and its
+    nodes) with a Refresh button; whatever is missing comes with the command that fixes it."""
+    from kubelab.course.status import StatusPanel
+
+    panel = StatusPanel(cluster=cluster)
+    _display(panel.widget)
+    return panel.last
 
 
 def question(qid: str):
