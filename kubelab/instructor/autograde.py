@@ -25,6 +25,7 @@ import sys
 import threading
 import time
 import uuid
+import warnings
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable
@@ -89,6 +90,9 @@ class InProcessNbgrader:
         cfg = PyFileConfigLoader("nbgrader_config.py", path=str(course)).load_config()
         cfg.CourseDirectory.root = str(course)
         self.api = NbGraderAPI(CourseDirectory(config=cfg), config=cfg)
+        # nbgrader 0.9's gradebook trips SQLAlchemy's autoflush warning on every submission; it says
+        # nothing to an instructor and would scroll the progress bar away
+        warnings.filterwarnings("ignore", message=r".*not in session, add operation along", module=r"nbgrader\.")
 
     def autograde(self, lab_id: str, student: str) -> subprocess.CompletedProcess:
         out = self.api.autograde(lab_id, student, force=True, create=True)

@@ -32,6 +32,8 @@ c.ExecutePreprocessor.interrupt_on_timeout = True
 c.Execute.timeout = 30
 c.Execute.interrupt_on_timeout = True
 c.Autograde.create_student = True
+# the grading kernels keep quiet below errors (each one warned about its localhost TCP sockets)
+c.Execute.extra_arguments = ["--IPKernelApp.log_level=ERROR"]
 '''
 
 SUBMIT_SOURCE = '''\
