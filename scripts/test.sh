@@ -28,7 +28,7 @@ timed "node image" kubelab cluster ensure-image
 timed "cluster up" kubelab cluster up --shape course --recreate
 export KUBELAB_LIVE=1
 set +e
-timed "tests" python -m pytest -q -p no:cacheprovider "$@"
+timed "tests" python -m pytest -q -p no:cacheprovider --durations=20 "$@"
 rc=$?
 set -e
 if [ "${KEEP_CLUSTER:-0}" != 1 ]; then
