@@ -22,6 +22,7 @@ import subprocess
 
 TASKS: dict = {}     # lab id -> LabPanel shown by lab_task (tests and power users)
 RESULTS: dict = {}   # lab id -> last LabResult lab_task computed (solve mode)
+STATUS: list = []    # the environment panels cluster_status showed (tests and power users)
 
 
 def _display(obj) -> None:
@@ -83,8 +84,8 @@ def cluster_status(cluster: bool = True):
     from kubelab.course.status import StatusPanel
 
     panel = StatusPanel(cluster=cluster)
+    STATUS.append(panel)
     _display(panel.widget)
-    return panel.last
 
 
 def question(qid: str):

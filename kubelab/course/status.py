@@ -64,16 +64,10 @@ class Status:
 
 def _images_row() -> Row:
     from kubelab.cluster.api import image_catalog
-    from kubelab.graders.docker_engine import docker_client
+    from kubelab.cluster.lifecycle import image_exists
 
-    client = docker_client()
     refs = [e["ref"] for e in image_catalog().values()]
-    missing = []
-    for ref in refs:
-        try:
-            client.images.get(ref)
-        except Exception:
-            missing.append(ref)
+    missing = [ref for ref in refs if not image_exists(ref)]
     if missing:
         return Row("lab images", False, f"missing from the Docker engine: {', '.join(missing)}",
                    "kubelab cluster build-image   (builds them offline; `make course` runs it)")
@@ -118,11 +112,11 @@ def collect(cluster: bool = True) -> Status:
 
 
 class StatusPanel:
-    def __init__(self, cluster: bool = True, collector=collect):
+    def __init__(self, cluster: bool = True, collector=None):
         import ipywidgets as w
 
         self.cluster = cluster
-        self._collect = collector
+        self._collect = collector or collect
         self.last: Status | None = None
         self.button = w.Button(description="Refresh", icon="refresh", tooltip="look at Docker and the cluster again")
         self.body = w.HTML(value="")

@@ -71,3 +71,14 @@ def test_status_panel_shows_nodes_and_survives_a_failing_look():
     panel.button.click()
     assert panel.last is None and "status failed: &lt;kubeconfig&gt; unreadable" in panel.body.value
     assert not panel.button.disabled
+
+
+def test_cluster_status_shows_one_panel_and_returns_nothing(monkeypatch):
+    """The panel is the cell's only output: a returned Status would be shown a second time."""
+    from kubelab.course import status
+
+    shown = []
+    monkeypatch.setattr(nb, "_display", shown.append)
+    monkeypatch.setattr(status, "collect", lambda cluster: status.Status([status.Row("Docker engine", True, "stubbed")]))
+    assert nb.cluster_status(cluster=False) is None
+    assert len(shown) == 1 and nb.STATUS[-1].widget is shown[0] and nb.STATUS[-1].last.rows[0].detail == "stubbed"
