@@ -2,7 +2,7 @@
 
 import pytest
 
-from kubelab.graders import k8s, placement_extra as pe
+from kubelab.graders import placement_extra as pe
 from kubelab.graders.errors import Failed
 
 from tests.graders.fakes import FakeKube

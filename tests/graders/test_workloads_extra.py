@@ -2,7 +2,7 @@
 
 import pytest
 
-from kubelab.graders import k8s, workloads_extra as wx
+from kubelab.graders import workloads_extra as wx
 from kubelab.graders.errors import Failed
 
 from tests.graders.fakes import FakeKube

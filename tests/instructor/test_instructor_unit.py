@@ -325,26 +325,22 @@ def test_submit_cell_does_nothing_under_autograde(tmp_path, monkeypatch):
 
 
 def test_a_job_converges_when_complete_not_between_its_waves():
-    """Replays of a Job of 4 completions were graded after its first wave (2 succeeded, none running)."""
+    """Replays of a Job of 4 completions were graded between its waves (some succeeded, none running)."""
     from kubelab.instructor.replay import converged
 
-    def job(**status):
-        return {"metadata": {"name": "batch"}, "spec": {"completions": 4, "parallelism": 2}, "status": status}
+    from tests.graders.fakes import FakeKube
 
-    done_pod = {"metadata": {"name": "batch-a"}, "status": {"phase": "Succeeded"}}
+    def kube(**status):
+        job = {"kind": "Job", "metadata": {"name": "batch", "namespace": "kg-x"},
+               "spec": {"completions": 4, "parallelism": 2}, "status": status}
+        pods = [{"kind": "Pod", "metadata": {"name": n, "namespace": "kg-x"}, "status": {"phase": "Succeeded"}}
+                for n in ("batch-a", "batch-b")]
+        return FakeKube([job, *pods])
 
-    class FakeKube:
-        def __init__(self, j):
-            self.j = j
-
-        def list(self, kind, namespace):
-            return {"Job": [self.j], "Pod": [done_pod, dict(done_pod, metadata={"name": "batch-b"})]}.get(kind, [])
-
-    between_waves = job(succeeded=2)
-    ok, why = converged(FakeKube(between_waves), "kg-x")
+    ok, why = converged(kube(succeeded=2), "kg-x")
     assert not ok and "Job batch 2/4 succeeded" in why
-    complete = job(succeeded=4, conditions=[{"type": "Complete", "status": "True"}])
-    assert converged(FakeKube(complete), "kg-x") == (True, "")
-    failed = job(failed=3, conditions=[{"type": "Failed", "status": "True"}])
-    assert converged(FakeKube(failed), "kg-x")[0]
-    assert converged(FakeKube(dict(job(), spec={"suspend": True})), "kg-x")[0]
+    assert converged(kube(succeeded=4, conditions=[{"type": "Complete", "status": "True"}]), "kg-x") == (True, "")
+    assert converged(kube(failed=3, conditions=[{"type": "Failed", "status": "True"}]), "kg-x")[0]
+    suspended = kube()
+    suspended.objects[0]["spec"]["suspend"] = True
+    assert converged(suspended, "kg-x")[0]
