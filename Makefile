@@ -3,6 +3,8 @@
 # node image, and bring up the course cluster.
 
 LAB ?= pods-basics
+PORT ?= 8888
+SERVE ?=
 # kubelab's pinned kind and kubectl (built by `kubelab cluster build-image`) come first on PATH
 export PATH := $(or $(KUBELAB_CACHE),$(HOME)/.cache/kubelab)/bin:$(CURDIR)/.venv/bin:$(PATH)
 
@@ -11,11 +13,11 @@ export PATH := $(or $(KUBELAB_CACHE),$(HOME)/.cache/kubelab)/bin:$(CURDIR)/.venv
 setup:
 	bash scripts/bootstrap.sh
 
-## Bring up the course cluster, start a lab and serve the course in JupyterLab.
-course: setup
-	.venv/bin/kubelab cluster up --shape course
-	.venv/bin/kubelab lab start $(LAB)
-	.venv/bin/jupyter lab --no-browser --ip=127.0.0.1 --port=8888 --ServerApp.root_dir=course
+## Set up, get the node image, bring up (or reuse) the course cluster, start a lab and serve
+## the course in JupyterLab; prints the URL with its token and what to do first.
+## SERVE=background returns once JupyterLab answers (`.venv/bin/kubelab course serve --stop` ends it).
+course:
+	LAB=$(LAB) PORT=$(PORT) SERVE=$(SERVE) bash scripts/course.sh
 
 ## Everything CI runs: setup, cluster up, all tests (live ones included), cluster down.
 test:

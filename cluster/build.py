@@ -126,6 +126,9 @@ def build_all() -> Toolchain:
             ph.line(spec.ref)
             reused += images.ensure_image(spec)
         ph.cached = reused == len(specs)
+    from kubelab.cluster import addons
+
+    addons.build_images(t)
     with phase("node base image", t) as ph:
         ph.cached = nodeimage.ensure_base_image(p, node_root)
     with phase(f"node image {p.local_node_image}", t) as ph:

@@ -62,13 +62,19 @@ def status(as_json: bool = typer.Option(False, "--json", help="Print JSON.")) ->
     if as_json:
         typer.echo(json.dumps(info, indent=2))
         return
+    from rich import box
     from rich.console import Console
     from rich.table import Table
 
     console = Console()
     console.print(f"cluster [bold]{info['cluster']}[/] (context {info['context']}): [bold]{info['state']}[/]")
     if info.get("nodes"):
-        table = Table("node", "ready", "version", "schedulable", "taints")
+        table = Table(box=box.SIMPLE_HEAD, pad_edge=False)
+        table.add_column("node", no_wrap=True)
+        table.add_column("ready", no_wrap=True)
+        table.add_column("version", no_wrap=True)
+        table.add_column("schedulable", overflow="fold")
+        table.add_column("taints", overflow="fold")
         for n in info["nodes"]:
             table.add_row(n["name"], "yes" if n["ready"] else "[red]no[/]", n["version"],
                           "no (cordoned)" if n["unschedulable"] else "yes", ", ".join(n["taints"]) or "-")
@@ -100,7 +106,13 @@ def ensure_image() -> None:
     """Make sure a node image is here: the offline build, kind's image, or build one now."""
     from kubelab.cluster.lifecycle import ensure_node_image
 
-    typer.echo(f"node image: {_guard(ensure_node_image)}")
+    from kubelab.cluster import addons
+    from kubelab.cluster.paths import pins
+
+    image = _guard(ensure_node_image)
+    typer.echo(f"node image: {image}")
+    if image == pins().local_node_image:
+        _guard(addons.build_images)   # the add-on images the offline node image's cluster deploys
 
 
 @cluster_app.command("load-images")

@@ -25,9 +25,17 @@ KUBE_COMMANDS = [
 
 
 def go_env() -> dict[str, str]:
+    """The environment of every go command here. The same flags everywhere (CGO off, -trimpath on the
+    command lines), so the five builds (kind, Kubernetes, etcd, CoreDNS, local-path-provisioner)
+    share one build cache: a dependency they have in common compiles once. Go's own caches are used
+    where they are (nothing here requires one); without $HOME they go under kubelab's cache."""
     env = {"CGO_ENABLED": "0", "GOFLAGS": "-mod=mod -buildvcs=false"}
     if not os.environ.get("GOTOOLCHAIN"):
         env["GOTOOLCHAIN"] = "local"
+    if not (os.environ.get("GOCACHE") or os.environ.get("XDG_CACHE_HOME") or os.environ.get("HOME")):
+        env["GOCACHE"] = str(cache_dir() / "go" / "build-cache")
+    if not (os.environ.get("GOPATH") or os.environ.get("HOME")):
+        env["GOPATH"] = str(cache_dir() / "go" / "path")
     return env
 
 

@@ -75,13 +75,34 @@ def choose_image(choice: str = "auto") -> str:
     raise ClusterError(f"unknown image choice {choice!r}: use auto, local or upstream")
 
 
+def ensure_tools() -> None:
+    """kind and kubectl for a published node image: found (kubelab's build, then PATH) or built
+    from the Go module proxy as the offline build does (kind in seconds; kubectl needs the
+    Kubernetes build, the long one)."""
+    from kubelab.cluster import build
+    from kubelab.cluster.tools import find_tool
+
+    missing = [t for t in ("kind", "kubectl") if find_tool(t) is None]
+    if not missing:
+        return
+    console.print(f"building {' and '.join(missing)} (not found in {build.bin_dir()} or on PATH)")
+    p, t = build.load_pins(), Timings()
+    if "kind" in missing:
+        build.build_kind(p, t)
+    if "kubectl" in missing:
+        build.build_kubernetes(p, t)
+    console.print(t.summary())
+
+
 def ensure_node_image() -> str:
-    """A node image that is here now: kubelab's offline build if present, else kind's published
-    image if present or pullable, else build the offline one (the first time takes a while)."""
+    """A node image that is here now, with kind and kubectl to use it: kubelab's offline build if
+    present, else kind's published image if present or pullable (kind and kubectl found or built),
+    else build the offline one (the first time takes a while)."""
     p = pins()
     if image_exists(p.local_node_image):
         return p.local_node_image
     if image_exists(p.upstream_node_image):
+        ensure_tools()
         return p.upstream_node_image
     console.print(f"pulling {p.upstream_node_image} ...")
     try:
@@ -90,6 +111,7 @@ def ensure_node_image() -> str:
     except CommandError as exc:
         pulled, reason = None, [exc.note]
     if pulled is not None and pulled.returncode == 0:
+        ensure_tools()
         return p.upstream_node_image
     console.print(f"the registry did not serve it ({' '.join(reason)}): building {p.local_node_image} offline")
     from kubelab.cluster.build import build_all
@@ -156,6 +178,7 @@ def up(shape: str = "course", image: str = "auto", recreate: bool = False) -> st
                 down()
             else:
                 ensure_lab_images(quiet=True)
+                ensure_addons(quiet=True)
                 console.print(f"✓ cluster {CLUSTER_NAME!r} ({describe_roles(have_roles)}) is up: reused in {time.monotonic() - start:.1f}s")
                 return "reused"
         else:
@@ -166,6 +189,7 @@ def up(shape: str = "course", image: str = "auto", recreate: bool = False) -> st
                 if wait_api(90):
                     wait_ready(timeout=180)
                     ensure_lab_images(quiet=True)
+                    ensure_addons(quiet=True)
                     console.print(f"✓ cluster {CLUSTER_NAME!r} restarted in {time.monotonic() - start:.1f}s")
                     return "reused"
             if not recreate:
@@ -189,10 +213,19 @@ def up(shape: str = "course", image: str = "auto", recreate: bool = False) -> st
         wait_ready(timeout=240)
     with phase("lab images on every node", t):
         ensure_lab_images(quiet=False)
+    with phase("cluster add-ons (NetworkPolicy agent, load balancer, ingress)", t):
+        ensure_addons(quiet=False)
     with phase("baseline recorded for reset", t):
         record_baseline()
     console.print(f"✓ cluster {CLUSTER_NAME!r} created in {time.monotonic() - start:.1f}s\n" + t.summary())
     return "created"
+
+
+def ensure_addons(quiet: bool = True) -> list[str]:
+    """Deploy or keep every cluster add-on (cluster/addons.py); failures are printed, not raised."""
+    from kubelab.cluster import addons
+
+    return addons.ensure_all(quiet=quiet)
 
 
 def wait_api(timeout: float) -> bool:
@@ -272,8 +305,9 @@ def ensure_lab_images(quiet: bool = True) -> list[str]:
 
 
 def record_baseline() -> None:
-    """Keep the fresh cluster's node labels, taints and schedulability, namespaces and PVs
-    in kube-system/kubelab-baseline, for `reset`."""
+    """Keep the fresh cluster's node labels, taints and schedulability, namespaces and PVs, and its
+    kubelets, static pod manifests and CoreDNS (kubelab.cluster.system) in kube-system/kubelab-baseline,
+    for `reset`."""
     from kubernetes import client as k
 
     from kubelab.cluster.kube import api_client
@@ -293,6 +327,9 @@ def record_baseline() -> None:
         "namespaces": sorted(ns.metadata.name for ns in corev1.list_namespace().items),
         "storageclasses": sorted(sc.metadata.name for sc in k.StorageV1Api(corev1.api_client).list_storage_class().items),
     }
+    from kubelab.cluster import system
+
+    baseline[system.SYSTEM_KEY] = system.baseline_of(system.capture())
     body = k.V1ConfigMap(metadata=k.V1ObjectMeta(name=BASELINE_CM, namespace="kube-system"),
                          data={"baseline.json": json.dumps(baseline, indent=1, sort_keys=True)})
     try:

@@ -37,6 +37,10 @@ class Pins:
     pause: str
     local_path_provisioner: str
     cni_image: str
+    kube_router: str = ""        # the NetworkPolicy add-on (cluster/addons_netpol.py); empty: none
+    traefik: str = ""             # the ingress add-on (cluster/addons_ingress.py); empty: none
+    gateway_api: str = ""         # Gateway API CRDs served by it; empty: Ingress only
+    metallb: str = ""             # the LoadBalancer add-on (cluster/addons_loadbalancer.py); empty: none
 
     @property
     def kube_minor(self) -> str:

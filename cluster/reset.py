@@ -3,7 +3,10 @@
 Removes what labs and students add: namespaces, objects in `default`, node labels,
 taints and cordons, PersistentVolumes, StorageClasses, objects labelled
 kubelab.io/lab at cluster scope, and hostPath data under /kubelab (and under the
-paths of the PersistentVolumes it deletes) on every node.
+paths of the PersistentVolumes it deletes) on every node. Puts back the cluster's own
+machinery (kubelab.cluster.system): every kubelet running and enabled with its files as
+recorded, the static pod manifests, CoreDNS's replicas and Corefile; and ends with the
+baseline check (`system.problems`): a ClusterError names whatever is still off.
 """
 
 from __future__ import annotations
@@ -56,8 +59,18 @@ def reset(timeout: float = 90) -> dict:
     storagev1, rbacv1, schedv1 = k.StorageV1Api(api), k.RbacAuthorizationV1Api(api), k.SchedulingV1Api(api)
     start = time.monotonic()
     base = load_baseline(corev1)
-    done = {"namespaces": 0, "default_objects": 0, "nodes": 0, "pvs": 0, "storageclasses": 0, "cluster_objects": 0}
+    done = {"namespaces": 0, "default_objects": 0, "nodes": 0, "pvs": 0, "storageclasses": 0, "cluster_objects": 0,
+            "system_repairs": 0}
     zero = k.V1DeleteOptions(grace_period_seconds=0, propagation_policy="Background")
+
+    # 0. the kubelets, static pods and CoreDNS first: their repair runs while the rest is cleaned
+    from kubelab.cluster import system
+
+    system_base = system.ensure_baseline()
+    repairs = system.restore(system_base, log=lambda line: None)
+    done["system_repairs"] = len(repairs)
+    for line in repairs:
+        console.print(f"  {line}")
 
     # 1. namespaces the baseline does not have: stop their pods at once, then delete them
     extra = [ns for ns in corev1.list_namespace().items if ns.metadata.name not in base["namespaces"]]
@@ -153,5 +166,12 @@ def reset(timeout: float = 90) -> dict:
     for node in node_containers():
         if node.running:
             run(["docker", "exec", node.name, "sh", "-c", script + " 2>/dev/null; true"], check=False)
+
+    # 6. the baseline check: kubelets, static pods, CoreDNS as recorded
+    left = system.wait_baseline(system_base, timeout=max(10.0, deadline - time.monotonic()))
+    if left:
+        raise ClusterError(f"reset could not bring the cluster back to its baseline within {timeout:.0f}s: "
+                           + "; ".join(left) + ". Look at `kubectl --context kind-kubelab get pods -n kube-system` "
+                           "and `docker exec <node> journalctl -u kubelet -n 50`")
     done["seconds"] = round(time.monotonic() - start, 1)
     return done

@@ -35,14 +35,12 @@ from kubelab.course.nb import cluster_status
 cluster_status(cluster=False)
 
 # %%
-from kubelab.cluster.api import lab_image
 from kubelab.course.nb import docker_client, lab_task, quiz, sh
 
-BUSYBOX, NGINX, WEB1 = lab_image("busybox"), lab_image("nginx"), lab_image("web-v1")
 # leftovers of an interrupted earlier run
-sh("docker rm -f demo-01-life demo-01-web demo-01-cow demo-01-vol 2>/dev/null; "
-   "docker network rm demo-01-net 2>/dev/null; docker volume rm demo-01-vol 2>/dev/null; "
-   "docker rmi demo-01/busybox:mine demo-01/imported:v1 demo-01/committed:v1 demo-01/args:v1 demo-01/layers:v1 2>/dev/null; true",
+sh("""docker rm -f demo-01-life demo-01-web demo-01-cow demo-01-vol 2>/dev/null
+docker network rm demo-01-net 2>/dev/null; docker volume rm demo-01-vol 2>/dev/null
+docker rmi demo-01/busybox:mine demo-01/imported:v1 demo-01/committed:v1 demo-01/args:v1 demo-01/layers:v1 2>/dev/null; true""",
    quiet=True)
 
 # %% [markdown]
@@ -100,21 +98,24 @@ quiz("docker-01", "docker-02", "docker-03", "docker-36")
 #   Running --> Exited: docker stop (SIGTERM, then SIGKILL) / docker kill (SIGKILL) / main process ends
 #   Exited --> Running: docker start
 #   Exited --> [*]: docker rm / docker container prune
-#   Running --> [*]: docker rm -f
+#   Running --> [*]: docker rm -f (SIGKILL, then remove)
 # ```
 #
 # - `pause` freezes the processes (cgroup freezer) without killing them; `stop` asks politely
 #   (SIGTERM, then SIGKILL after 10 s); `kill` sends SIGKILL at once.
-# - `docker rm` removes a stopped container (its writable layer is gone with it); `-f` stops it
-#   first. `docker container prune` removes **every** stopped container on the host - think
+# - `docker rm` removes a stopped container (its writable layer is gone with it); `-f` kills a
+#   running one with **SIGKILL** (no SIGTERM, no grace period) and removes it: `docker stop` first
+#   when the process should shut down cleanly (Docker reference, `docker container rm --force`).
+#   `docker container prune` removes **every** stopped container on the host - think
 #   before you type it on a shared machine.
 # - A container lives as long as its main process (PID 1 inside it). `docker run busybox` exits
 #   at once because `sh` without a terminal has nothing to do.
 
 # %%
-sh(f"docker create --name demo-01-life {BUSYBOX} sleep 300")
-for step in ("start", "pause", "unpause", "restart -t 1", "stop -t 1"):
-    sh(f"docker {step} demo-01-life >/dev/null && docker inspect -f '{step:12} -> {{{{.State.Status}}}}' demo-01-life")
+sh("docker create --name demo-01-life busybox:1.35.0 sleep 300")
+sh("""for step in start pause unpause "restart -t 1" "stop -t 1"; do
+  docker $step demo-01-life >/dev/null && docker inspect -f "$step -> {{.State.Status}}" demo-01-life
+done""")
 sh("docker rm demo-01-life")
 
 # %% [markdown]
@@ -124,12 +125,13 @@ sh("docker rm demo-01-life")
 # container (`docker exec -it web sh`), so leaving it never stops the container.
 
 # %%
-sh(f"docker run -d --name demo-01-life {BUSYBOX} sleep 300")
+sh("docker run -d --name demo-01-life busybox:1.35.0 sleep 300")
 sh("docker exec demo-01-life ps")          # the exec'd `ps` is a second process next to PID 1
 sh("docker rm -f demo-01-life")
 
 # %%
-quiz("docker-04", "docker-05", "docker-06", "docker-37", "docker-07", "docker-08", "docker-09", "docker-10")
+quiz("docker-04", "docker-05", "docker-06", "docker-37", "docker-07", "docker-08", "docker-09", "docker-10",
+     "docker-38")
 
 # %% [markdown]
 # ### Lab: a detached web server on a host port
@@ -153,27 +155,32 @@ lab_task("docker-web-port", solve=SOLVE)
 # ```mermaid
 # flowchart TB
 #   w["container layer (read/write, one per container, deleted with it)"]
-#   l3["layer: CMD / ENTRYPOINT (metadata, 0 B)"]
 #   l2["layer: COPY app /srv"]
 #   l1["base image layers (e.g. busybox, FROM scratch)"]
 #   k["host kernel (shared, not part of the image)"]
-#   w --> l3 --> l2 --> l1 --> k
+#   c["image config (JSON, not a layer):<br/>CMD, ENTRYPOINT, ENV, WORKDIR..."]
+#   w --> l2 --> l1 --> k
+#   c -.-> l2
 # ```
+#
+# CMD, ENTRYPOINT, ENV and the other metadata instructions change only the image's **config**; they add
+# no layer (`docker history` lists them with size 0 B as steps of the build, not as file system layers;
+# OCI image spec, "Image Configuration").
 #
 # Writes go to the container layer by **copy-on-write**: the first write to a file copies it up
 # from the read-only layer below. Many containers share the same image layers on disk.
 
 # %%
 # the catalog images here were imported as one flat layer; build one with a few layers to see them
-sh(f"""docker build -q -t demo-01/layers:v1 - 2>/dev/null <<'EOF'
-FROM {BUSYBOX}
+sh("""docker build -q -t demo-01/layers:v1 - 2>/dev/null <<'EOF'
+FROM busybox:1.35.0
 RUN echo "built by a RUN instruction" > /built.txt
 ENV GREETING=hello
 CMD ["cat", "/built.txt"]
 EOF""")
-sh('docker history --format "{{.Size}}\t{{.CreatedBy}}" demo-01/layers:v1 | cut -c1-90')
+sh(r"""docker history --format "{{.Size}}\t{{.CreatedBy}}" demo-01/layers:v1 | cut -c1-90""")
 sh("docker rmi demo-01/layers:v1 >/dev/null")
-sh(f"docker run -d --name demo-01-cow {BUSYBOX} sh -c 'echo changed > /etc/motd; sleep 300'")
+sh("docker run -d --name demo-01-cow busybox:1.35.0 sh -c 'echo changed > /etc/motd; sleep 300'")
 sh("sleep 1; docker diff demo-01-cow")    # A added, C changed: what the container layer holds
 
 # %% [markdown]
@@ -190,13 +197,13 @@ sh("sleep 1; docker diff demo-01-cow")    # A added, C changed: what the contain
 # | `docker commit` | the container layer on top of its image becomes a new image |
 
 # %%
-sh(f"docker tag {BUSYBOX} demo-01/busybox:mine && docker images --format '{{{{.Repository}}}}:{{{{.Tag}}}} {{{{.ID}}}}' | grep busybox")
-sh("docker save -o /tmp/demo-01-busybox.tar demo-01/busybox:mine && docker rmi demo-01/busybox:mine "
-   "&& docker load -i /tmp/demo-01-busybox.tar && rm /tmp/demo-01-busybox.tar")
-sh("docker export demo-01-cow | docker import - demo-01/imported:v1 >/dev/null && "
-   "docker history --format '{{.CreatedBy}} {{.Size}}' demo-01/imported:v1")
-sh("docker commit -a kubelab -m 'motd changed' demo-01-cow demo-01/committed:v1 >/dev/null && "
-   f"docker run --rm demo-01/committed:v1 cat /etc/motd")
+sh("docker tag busybox:1.35.0 demo-01/busybox:mine && docker images --format '{{.Repository}}:{{.Tag}} {{.ID}}' | grep busybox")
+sh("""docker save -o /tmp/demo-01-busybox.tar demo-01/busybox:mine && docker rmi demo-01/busybox:mine &&
+docker load -i /tmp/demo-01-busybox.tar && rm /tmp/demo-01-busybox.tar""")
+sh("""docker export demo-01-cow | docker import - demo-01/imported:v1 >/dev/null &&
+docker history --format '{{.CreatedBy}} {{.Size}}' demo-01/imported:v1""")
+sh("""docker commit -a kubelab -m 'motd changed' demo-01-cow demo-01/committed:v1 >/dev/null &&
+docker run --rm demo-01/committed:v1 cat /etc/motd""")
 sh("docker rm -f demo-01-cow && docker rmi demo-01/busybox:mine demo-01/imported:v1 demo-01/committed:v1 >/dev/null")
 
 # %% [markdown]
@@ -206,7 +213,7 @@ sh("docker rm -f demo-01-cow && docker rmi demo-01/busybox:mine demo-01/imported
 
 # %%
 quiz("docker-33", "docker-11", "docker-12", "docker-34", "docker-35", "docker-15", "docker-16", "docker-17",
-     "docker-18", "docker-19")
+     "docker-18", "docker-19", "docker-39")
 
 # %% [markdown]
 # ### Lab: commit, tag for a private registry, save
@@ -234,8 +241,8 @@ lab_task("docker-image-commit", solve=SOLVE)
 # ENTRYPOINT and `args:` replaces CMD.
 
 # %%
-sh(f"""docker build -q -t demo-01/args:v1 - 2>/dev/null <<'EOF'
-FROM {BUSYBOX}
+sh("""docker build -q -t demo-01/args:v1 - 2>/dev/null <<'EOF'
+FROM busybox:1.35.0
 CMD ["echo", "default", "command"]
 EOF""")
 sh("docker run --rm demo-01/args:v1")
@@ -276,12 +283,12 @@ lab_task("docker-entrypoint-cmd", solve=SOLVE)
 # %%
 sh("docker network create --driver bridge --subnet 172.31.77.0/24 --gateway 172.31.77.1 demo-01-net")
 sh("docker network inspect -f '{{range .IPAM.Config}}{{.Subnet}} via {{.Gateway}}{{end}}' demo-01-net")
-sh(f"docker run -d --name demo-01-web --network demo-01-net --ip 172.31.77.10 {WEB1}")
-sh(f"docker run --rm --network demo-01-net {BUSYBOX} timeout 5 wget -qO- http://demo-01-web/")   # by name
+sh("docker run -d --name demo-01-web --network demo-01-net --ip 172.31.77.10 kubelab/web:v1")
+sh("docker run --rm --network demo-01-net busybox:1.35.0 timeout 5 wget -qO- http://demo-01-web/")   # by name
 sh("docker rm -f demo-01-web && docker network rm demo-01-net")
 
 # %%
-quiz("docker-20", "docker-21", "docker-22", "docker-27")
+quiz("docker-20", "docker-21", "docker-22", "docker-27", "docker-40")
 
 # %%
 lab_task("docker-user-network", solve=SOLVE)
@@ -306,9 +313,9 @@ lab_task("docker-user-network", solve=SOLVE)
 
 # %%
 sh("docker info --format 'storage driver: {{.Driver}}'")
-sh("docker volume create demo-01-vol >/dev/null && "
-   f"docker run --rm -v demo-01-vol:/data {BUSYBOX} sh -c 'echo written once > /data/f'")
-sh(f"docker run --rm -v demo-01-vol:/data {BUSYBOX} cat /data/f")     # a different container reads it
+sh("""docker volume create demo-01-vol >/dev/null &&
+docker run --rm -v demo-01-vol:/data busybox:1.35.0 sh -c 'echo written once > /data/f'""")
+sh("docker run --rm -v demo-01-vol:/data busybox:1.35.0 cat /data/f")     # a different container reads it
 sh("docker volume inspect -f '{{.Mountpoint}}' demo-01-vol && docker volume rm demo-01-vol")
 
 # %%
@@ -323,7 +330,9 @@ lab_task("docker-volume-data", solve=SOLVE)
 # - `-p HOST:CONTAINER` - host first. `docker port NAME` shows what is published.
 # - Keep containers alive: a detached container needs a long-running main process
 #   (`sleep 3600`, a server); detach from `attach` with **Ctrl-P Ctrl-Q**, or use `exec`.
-# - A subnet, gateway or fixed IP cannot be changed later: remove and re-create. `--ip` needs a
+# - A network's subnet and gateway cannot be changed later: remove and re-create the network. A
+#   container's fixed IP can be changed without re-creating it: `docker network disconnect NET C`, then
+#   `docker network connect --ip NEW NET C` (Docker reference, `docker network connect`). `--ip` needs a
 #   user-defined network with a subnet.
 # - `save`/`load` = image with history; `export`/`import` = a container's flat file system.
 # - `docker inspect -f '{{json .Config}}' IMAGE` shows ENTRYPOINT and CMD; the exec form is what

@@ -33,11 +33,9 @@ cluster_status(cluster=False)
 import os
 from pathlib import Path
 
-from kubelab.cluster.api import lab_image
 from kubelab.course.nb import docker_client, lab_task, quiz, sh
 from kubelab.graders.cgroups import parse_proc_cgroup
 
-BUSYBOX, WEB1 = lab_image("busybox"), lab_image("web-v1")
 sh("docker rm -f demo-02-a demo-02-b demo-02-c demo-02-lim demo-02-oom 2>/dev/null; true", quiet=True)
 
 
@@ -80,7 +78,7 @@ quiz("nscg-01", "nscg-02", "nscg-17", "nscg-18")
 # | namespace | clone flag | isolates | since Linux |
 # |---|---|---|---|
 # | PID | `CLONE_NEWPID` | process IDs: the first process is PID 1 and sees only its descendants | 2.6.24 |
-# | mount | `CLONE_NEWNS` | mount points: the container's own root file system | 2.6.19 |
+# | mount | `CLONE_NEWNS` | mount points: the container's own root file system | 2.4.19 (the first namespace) |
 # | network | `CLONE_NEWNET` | interfaces, IP addresses, routes, ports, firewall rules | 2.6.24 - 2.6.29 |
 # | user | `CLONE_NEWUSER` | user and group IDs (root inside can map to an unprivileged host user) | 2.6.23 - 3.8 |
 # | UTS | `CLONE_NEWUTS` | hostname and NIS domain name | 2.6.19 |
@@ -93,10 +91,10 @@ quiz("nscg-01", "nscg-02", "nscg-17", "nscg-18")
 # namespace's inode: two processes share a namespace exactly when the inodes are equal.
 
 # %%
-sh(f"docker run -d --name demo-02-a --hostname demo-host {BUSYBOX} sleep 300")
+sh("docker run -d --name demo-02-a --hostname demo-host busybox:1.35.0 sleep 300")
+sh("""pid=$(docker inspect -f '{{.State.Pid}}' demo-02-a)
+ps -o pid,args -p $pid""")                                      # the same process, seen from the host
 pid = host_pid("demo-02-a")
-print("host PID of demo-02-a:", pid)
-sh(f"ps -o pid,args -p {pid}")                                  # the same process, seen from the host
 sh("docker exec demo-02-a sh -c 'hostname; ps'")               # inside: PID 1, its own hostname
 for kind in ("pid", "mnt", "net", "uts", "ipc", "user"):
     mine, theirs = os.readlink(f"/proc/self/ns/{kind}"), os.readlink(f"/proc/{pid}/ns/{kind}")
@@ -108,7 +106,7 @@ for kind in ("pid", "mnt", "net", "uts", "ipc", "user"):
 # `docker exec` does not start a new container: it `setns()`-joins the running one's namespaces.
 
 # %%
-quiz("nscg-03", "nscg-04", "nscg-05", "nscg-06", "nscg-07", "nscg-08", "nscg-26")
+quiz("nscg-03", "nscg-04", "nscg-05", "nscg-06", "nscg-07", "nscg-08", "nscg-26", "nscg-30")
 
 # %% [markdown]
 # ## 3. Sharing a namespace between containers
@@ -131,12 +129,12 @@ quiz("nscg-03", "nscg-04", "nscg-05", "nscg-06", "nscg-07", "nscg-08", "nscg-26"
 # ```
 
 # %%
-sh(f"docker run -d --name demo-02-b --network container:demo-02-a {BUSYBOX} sleep 300")
-sh(f"docker run -d --name demo-02-c {BUSYBOX} sleep 300")       # an ordinary neighbour on the bridge
+sh("docker run -d --name demo-02-b --network container:demo-02-a busybox:1.35.0 sleep 300")
+sh("docker run -d --name demo-02-c busybox:1.35.0 sleep 300")       # an ordinary neighbour on the bridge
 for name in ("demo-02-a", "demo-02-b", "demo-02-c"):
     p = host_pid(name)
     print(f"{name}: " + "  ".join(os.readlink(f"/proc/{p}/ns/{k}") for k in ("net", "pid", "uts")))
-sh("docker exec demo-02-b ip -4 -o addr show eth0 | awk '{print \"demo-02-b sees\", $4}'")
+sh("""docker exec demo-02-b ip -4 -o addr show eth0 | awk '{print "demo-02-b sees", $4}'""")
 sh("docker rm -f demo-02-a demo-02-b demo-02-c >/dev/null")
 
 # %% [markdown]
@@ -172,7 +170,7 @@ lab_task("ns-uts-shared-net", solve=SOLVE)
 #
 # | docker run | meaning | cgroup v1 file | cgroup v2 file |
 # |---|---|---|---|
-# | `--cpu-shares 512` (`-c`) | relative weight (default 1024), only matters when CPUs are busy | `cpu.shares` = 512 | `cpu.weight` (converted: 1024 -> 39) |
+# | `--cpu-shares 512` (`-c`) | relative weight (default 1024), only matters when CPUs are busy | `cpu.shares` = 512 | `cpu.weight` = 59 (converted, see below) |
 # | `--cpus 0.5` | hard limit: quota per CFS period | `cpu.cfs_quota_us` = 50000, `cpu.cfs_period_us` = 100000 | `cpu.max` = `50000 100000` |
 # | `--memory 64m` (`-m`) | RAM limit (Docker's `m` = MiB); above it the OOM killer ends the container | `memory.limit_in_bytes` | `memory.max` |
 # | `--memory-swap 128m` | memory **plus** swap (so 64 MiB of swap); `-1` = unlimited swap; unset = twice the memory | `memory.memsw.limit_in_bytes` | `memory.swap.max` = swap alone |
@@ -183,9 +181,18 @@ lab_task("ns-uts-shared-net", solve=SOLVE)
 # By default Docker sets no memory limit at all. The two CPU options answer different questions:
 # with shares 512 and 2048, two containers spinning on one CPU split it about 20 % / 80 %, but an
 # idle neighbour leaves the whole CPU to the other; a quota caps a container even on an idle host.
+#
+# On cgroup v2 the OCI runtime converts cpu-shares (2-262144) into `cpu.weight` (1-10000), and
+# there are two conversions in the field. runc before 1.3.2 and crun before 1.23 map linearly,
+# `1 + (shares - 2) * 9999 / 262142`: 512 -> 20, 1024 -> 39, 2048 -> 79, so the default 1024 lands
+# far below v2's own default weight of 100. runc >= 1.3.2 and crun >= 1.23 use a curve that keeps
+# 1024 at 100: 512 -> 59, 1024 -> 100, 2048 -> 174 (Kubernetes blog, 2025-10-25, "New Conversion
+# from cgroup v1 CPU Shares to v2 CPU Weight"). Which numbers you read depends on the runtime of
+# the host, not on Docker's version; the ratio between two containers changes too (1:4 in shares
+# is 1:4 in the linear weights but about 1:3 in the new ones). Read `cpu.weight` to know.
 
 # %%
-sh(f"docker run -d --name demo-02-lim --memory 64m --memory-swap 96m --cpus 0.25 --cpu-shares 256 {BUSYBOX} sleep 300")
+sh("docker run -d --name demo-02-lim --memory 64m --memory-swap 96m --cpus 0.25 --cpu-shares 256 busybox:1.35.0 sleep 300")
 pid = host_pid("demo-02-lim")
 cgroup = parse_proc_cgroup(Path(f"/proc/{pid}/cgroup").read_text())
 root = Path("/sys/fs/cgroup")
@@ -206,7 +213,7 @@ sh("docker rm -f demo-02-lim >/dev/null")
 # ends it: exit code 137 (128 + SIGKILL) and `OOMKilled: true` in `docker inspect`.
 
 # %%
-sh(f"docker run --name demo-02-oom --memory 16m --memory-swap 16m {BUSYBOX} tail /dev/zero", check=False)
+sh("docker run --name demo-02-oom --memory 16m --memory-swap 16m busybox:1.35.0 tail /dev/zero", check=False)
 sh("docker inspect -f 'exit {{.State.ExitCode}}, OOMKilled {{.State.OOMKilled}}' demo-02-oom")
 sh("docker rm demo-02-oom >/dev/null")
 

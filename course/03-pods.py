@@ -30,10 +30,8 @@ from kubelab.course.nb import cluster_status
 cluster_status()
 
 # %%
-from kubelab.cluster.api import lab_image
-from kubelab.course.nb import lab_task, quiz, sh
+from kubelab.course.nb import apply, lab_task, quiz, sh
 
-BUSYBOX, NGINX = lab_image("busybox"), lab_image("nginx")
 sh("kubectl delete namespace demo-03 --ignore-not-found --wait=true --timeout=60s", quiet=True)
 sh("kubectl create namespace demo-03", quiet=True)
 
@@ -81,16 +79,23 @@ sh("kubectl create namespace demo-03", quiet=True)
 # `localhost`: there is one network namespace.
 
 # %%
-POD = f"""apiVersion: v1
+apply("""
+apiVersion: v1
 kind: Pod
-metadata: {{name: duo, labels: {{app: duo, tier: demo}}}}
+metadata:
+  name: duo
+  labels:
+    app: duo
+    tier: demo
 spec:
   terminationGracePeriodSeconds: 0
   containers:
-  - {{name: web, image: {NGINX}}}
-  - {{name: shell, image: {BUSYBOX}, command: [sleep, "3600"]}}
-"""
-sh(f"kubectl apply -n demo-03 -f - <<'YAML'\n{POD}YAML")
+  - name: web
+    image: nginx:1.22.1
+  - name: shell
+    image: busybox:1.35.0
+    command: ["sleep", "3600"]
+""", namespace="demo-03")
 sh("kubectl wait -n demo-03 --for=condition=Ready pod/duo --timeout=60s")
 sh("kubectl exec -n demo-03 duo -c shell -- sh -c 'timeout 5 wget -qO- http://localhost/ | head -4'")
 sh("kubectl get pod duo -n demo-03 -o wide")
@@ -161,9 +166,9 @@ lab_task("pods-init-container", solve=SOLVE)
 # node dies: controllers do that (notebook 04).
 
 # %%
-sh("kubectl run once -n demo-03 --image=" + BUSYBOX + " --restart=Never -- sh -c 'echo bye; exit 3'")
+sh("kubectl run once -n demo-03 --image=busybox:1.35.0 --restart=Never -- sh -c 'echo bye; exit 3'")
 sh("kubectl wait -n demo-03 --for=jsonpath='{.status.phase}'=Failed pod/once --timeout=60s")
-sh("kubectl get pod once -n demo-03 -o jsonpath='{.status.phase} exit={.status.containerStatuses[0].state.terminated.exitCode}{\"\\n\"}'")
+sh(r"""kubectl get pod once -n demo-03 -o jsonpath='{.status.phase} exit={.status.containerStatuses[0].state.terminated.exitCode}{"\n"}'""")
 
 # %%
 quiz("pods-05", "pods-06", "pods-07", "pods-14", "pods-27", "pods-22", "pods-23")
@@ -172,7 +177,9 @@ quiz("pods-05", "pods-06", "pods-07", "pods-14", "pods-27", "pods-22", "pods-23"
 # ## 4. Requests, limits and QoS classes
 #
 # A **request** is what the scheduler reserves on a node for the container; a **limit** is the ceiling
-# the kernel enforces (CPU is throttled, memory above the limit gets the container OOM-killed). From them
+# the kernel enforces through the container's cgroup (notebook 02 §4): a CPU limit becomes a CFS quota
+# (`500m` = half a CPU per period; `0.1` = `100m`) and is throttled, memory above the limit gets the
+# container OOM-killed (reason `OOMKilled`, restarted per `restartPolicy`). From them
 # Kubernetes derives the Pod's **QoS class**, which decides who is evicted first when a node runs short of
 # memory:
 #
@@ -182,17 +189,21 @@ quiz("pods-05", "pods-06", "pods-07", "pods-14", "pods-27", "pods-22", "pods-23"
 # | **Burstable** | at least one request or limit, but not Guaranteed | in between |
 # | **BestEffort** | no requests or limits at all | first |
 #
-# The class is in `status.qosClass`, and resources cannot be changed on a running Pod in this course:
-# delete and recreate.
+# The class is in `status.qosClass`. Since Kubernetes 1.33 (in-place Pod resize, beta and on by default)
+# the cpu and memory requests and limits of a running Pod can be changed without recreating it, through
+# the `resize` subresource: `kubectl patch pod NAME --subresource resize -p '{"spec":{"containers":[...]}}'`;
+# `resizePolicy` says whether a container must restart for it. Only the **QoS class** cannot change: a
+# resize that would move the Pod to another class is rejected (Kubernetes docs, "Resize CPU and Memory
+# Resources assigned to Containers"). In the labs, delete and recreate is still the simple way.
 
 # %%
-sh("kubectl run sized -n demo-03 --image=" + NGINX + " --dry-run=client -o yaml "
-   "| sed 's/resources: {}/resources: {requests: {cpu: 50m}, limits: {cpu: 100m, memory: 32Mi}}/' "
-   "| kubectl apply -f -")
-sh("kubectl get pod sized -n demo-03 -o jsonpath='{.spec.containers[0].resources} -> {.status.qosClass}{\"\\n\"}'")
+sh(r"""kubectl run sized -n demo-03 --image=nginx:1.22.1 --dry-run=client -o yaml \
+  | sed 's/resources: {}/resources: {requests: {cpu: 50m}, limits: {cpu: 100m, memory: 32Mi}}/' \
+  | kubectl apply -f -""")
+sh(r"""kubectl get pod sized -n demo-03 -o jsonpath='{.spec.containers[0].resources} -> {.status.qosClass}{"\n"}'""")
 
 # %%
-quiz("pods-29", "pods-24")
+quiz("pods-29", "pods-24", "pods-32", "nscg-22", "nscg-23", "nscg-24")
 
 # %% [markdown]
 # ### Lab: a pod in the Guaranteed QoS class
@@ -211,29 +222,36 @@ lab_task("pods-guaranteed-qos", solve=SOLVE)
 # Set only `args` and the image's `ENTRYPOINT` runs with your arguments; set `command` and the image's
 # `CMD` is ignored too. Environment variables come from `env` (literal `value`, or `valueFrom` a ConfigMap,
 # Secret or the Pod's own fields through the downward API), and are fixed when the container starts.
+#
+# Which image runs is `image` plus `imagePullPolicy`: left out, it is `Always` for a `:latest` tag or no tag
+# at all, and `IfNotPresent` for any other tag (Kubernetes docs, "Images: image pull policy").
 
 # %%
-ENV = f"""apiVersion: v1
+apply("""
+apiVersion: v1
 kind: Pod
-metadata: {{name: env-demo}}
+metadata:
+  name: env-demo
 spec:
   restartPolicy: Never
   containers:
   - name: show
-    image: {BUSYBOX}
-    command: [sh, -c]
+    image: busybox:1.35.0
+    command: ["sh", "-c"]
     args: ['echo "GREETING=$GREETING on node $NODE"']
     env:
-    - {{name: GREETING, value: hello}}
+    - name: GREETING
+      value: hello
     - name: NODE
-      valueFrom: {{fieldRef: {{fieldPath: spec.nodeName}}}}
-"""
-sh(f"kubectl apply -n demo-03 -f - <<'YAML'\n{ENV}YAML")
+      valueFrom:
+        fieldRef:
+          fieldPath: spec.nodeName
+""", namespace="demo-03")
 sh("kubectl wait -n demo-03 --for=jsonpath='{.status.phase}'=Succeeded pod/env-demo --timeout=60s")
 sh("kubectl logs -n demo-03 env-demo")
 
 # %%
-quiz("pods-12", "pods-28", "pods-15")
+quiz("pods-12", "pods-28", "pods-15", "pods-13")
 
 # %% [markdown]
 # ## 6. Lifecycle hooks and graceful deletion
@@ -266,15 +284,18 @@ quiz("pods-12", "pods-28", "pods-15")
 # A Pod that has already finished (`once`) is deleted at once.
 
 # %%
-STUBBORN = f"""apiVersion: v1
+apply("""
+apiVersion: v1
 kind: Pod
-metadata: {{name: stubborn}}
+metadata:
+  name: stubborn
 spec:
   terminationGracePeriodSeconds: 3
   containers:
-  - {{name: sleep, image: {BUSYBOX}, command: [sleep, "3600"]}}
-"""
-sh(f"kubectl apply -n demo-03 -f - <<'YAML'\n{STUBBORN}YAML")
+  - name: sleep
+    image: busybox:1.35.0
+    command: ["sleep", "3600"]
+""", namespace="demo-03")
 sh("kubectl wait -n demo-03 --for=condition=Ready pod/stubborn --timeout=60s")
 sh("time kubectl delete pod stubborn -n demo-03")
 sh("time kubectl delete pod once -n demo-03")

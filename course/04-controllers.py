@@ -30,10 +30,8 @@ from kubelab.course.nb import cluster_status
 cluster_status()
 
 # %%
-from kubelab.cluster.api import lab_image
 from kubelab.course.nb import lab_task, quiz, sh
 
-WEB1, WEB2, BUSYBOX = lab_image("web-v1"), lab_image("web-v2"), lab_image("busybox")
 sh("kubectl delete namespace demo-04 --ignore-not-found --wait=true --timeout=60s", quiet=True)
 sh("kubectl create namespace demo-04", quiet=True)
 
@@ -57,10 +55,10 @@ sh("kubectl create namespace demo-04", quiet=True)
 # **selector**, which must match the **template**'s labels.
 
 # %%
-sh(f"kubectl create deployment web -n demo-04 --image={WEB1} --replicas=2")
+sh("kubectl create deployment web -n demo-04 --image=kubelab/web:v1 --replicas=2")
 sh("kubectl rollout status deployment/web -n demo-04 --timeout=60s")
 sh("kubectl get deploy,rs,pods -n demo-04 -l app=web")
-sh("kubectl get pods -n demo-04 -l app=web -o jsonpath='{range .items[*]}{.metadata.name} <- {.metadata.ownerReferences[0].kind}/{.metadata.ownerReferences[0].name}{\"\\n\"}{end}'")
+sh(r"""kubectl get pods -n demo-04 -l app=web -o jsonpath='{range .items[*]}{.metadata.name} <- {.metadata.ownerReferences[0].kind}/{.metadata.ownerReferences[0].name}{"\n"}{end}'""")
 
 # %%
 quiz("ctrl-01", "ctrl-02", "ctrl-03", "ctrl-29", "ctrl-14")
@@ -88,13 +86,11 @@ quiz("ctrl-01", "ctrl-02", "ctrl-03", "ctrl-29", "ctrl-14")
 
 # %%
 sh("kubectl scale deployment web -n demo-04 --replicas=3")
-sh(f"kubectl set image deployment/web -n demo-04 web={WEB2}")
+sh("kubectl set image deployment/web -n demo-04 web=kubelab/web:v2")
 sh("kubectl annotate deployment web -n demo-04 kubernetes.io/change-cause='v2' --overwrite")
 sh("kubectl rollout history deployment/web -n demo-04")
 sh("sleep 2")   # a moment into the rollout: the new ReplicaSet is growing while the old one shrinks
-sh("kubectl get rs -n demo-04 -l app=web -o jsonpath='{range .items[*]}{.metadata.name}  revision "
-   "{.metadata.annotations.deployment\\.kubernetes\\.io/revision}  replicas {.spec.replicas}  "
-   "{.spec.template.spec.containers[0].image}{\"\\n\"}{end}'")
+sh(r"""kubectl get rs -n demo-04 -l app=web -o jsonpath='{range .items[*]}{.metadata.name}  revision {.metadata.annotations.deployment\.kubernetes\.io/revision}  replicas {.spec.replicas}  {.spec.template.spec.containers[0].image}{"\n"}{end}'""")
 
 # %% [markdown]
 # **Blue-green and canary.** Both need two versions side by side:
@@ -157,10 +153,10 @@ lab_task("daemonset-all-nodes", solve=SOLVE)
 # `kubectl create job NAME --from=cronjob/CJ` runs it now.
 
 # %%
-sh(f"kubectl create job hello -n demo-04 --image={BUSYBOX} -- sh -c 'echo hello from $(hostname)'")
+sh("kubectl create job hello -n demo-04 --image=busybox:1.35.0 -- sh -c 'echo hello from $(hostname)'")
 sh("kubectl wait -n demo-04 --for=condition=Complete job/hello --timeout=60s")
 sh("kubectl logs -n demo-04 job/hello")
-sh(f"kubectl create cronjob tick -n demo-04 --image={BUSYBOX} --schedule='*/5 * * * *' --dry-run=client -o yaml -- date | head -20")
+sh("kubectl create cronjob tick -n demo-04 --image=busybox:1.35.0 --schedule='*/5 * * * *' --dry-run=client -o yaml -- date | head -20")
 
 # %%
 quiz("ctrl-17", "ctrl-18", "ctrl-19", "ctrl-20", "ctrl-30", "ctrl-21", "ctrl-22", "ctrl-23", "ctrl-24", "ctrl-31")

@@ -28,10 +28,8 @@ from kubelab.course.nb import cluster_status
 cluster_status()
 
 # %%
-from kubelab.cluster.api import lab_image
-from kubelab.course.nb import lab_task, quiz, sh
+from kubelab.course.nb import apply, lab_task, quiz, sh
 
-BUSYBOX, WEB1 = lab_image("busybox"), lab_image("web-v1")
 sh("kubectl delete namespace demo-05 --ignore-not-found --wait=true --timeout=60s", quiet=True)
 sh("kubectl create namespace demo-05", quiet=True)
 
@@ -83,25 +81,44 @@ quiz("probes-19", "probes-01", "probes-02", "probes-11", "probes-26", "probes-16
 # | `successThreshold` | 1 | successes in a row to count as passing again (must be 1 for liveness and startup) |
 # | `failureThreshold` | 3 | failures in a row before acting |
 #
-# So with the defaults a liveness failure restarts the container after about `3 x 10 = 30` seconds, and a
-# slow starter gets `failureThreshold x periodSeconds` of a startup probe before it is killed.
+# So with the defaults a liveness failure is detected after about `3 x 10 = 30` seconds, and a slow starter
+# gets `failureThreshold x periodSeconds` of a startup probe before it is killed. The kill itself is a
+# normal termination: SIGTERM, then up to `terminationGracePeriodSeconds` (30 s by default) before
+# SIGKILL. A `sh -c` PID 1, as in the labs, ignores SIGTERM, so it takes the whole grace period
+# (Kubernetes docs, "Pod Lifecycle: Termination of Pods"; the probe's own `terminationGracePeriodSeconds`
+# overrides the Pod's for liveness and startup failures).
 #
 # The example runs `web-v1` with all three probes and shows how `kubectl describe` prints them.
 
 # %%
-POD = f"""apiVersion: v1
+apply("""
+apiVersion: v1
 kind: Pod
-metadata: {{name: probed, labels: {{app: probed}}}}
+metadata:
+  name: probed
+  labels:
+    app: probed
 spec:
   terminationGracePeriodSeconds: 0
   containers:
   - name: web
-    image: {WEB1}
-    startupProbe: {{tcpSocket: {{port: 80}}, periodSeconds: 1, failureThreshold: 30}}
-    livenessProbe: {{httpGet: {{path: /healthz, port: 80}}, periodSeconds: 2}}
-    readinessProbe: {{httpGet: {{path: /, port: 80}}, periodSeconds: 1}}
-"""
-sh(f"kubectl apply -n demo-05 -f - <<'YAML'\n{POD}YAML")
+    image: kubelab/web:v1
+    startupProbe:
+      tcpSocket:
+        port: 80
+      periodSeconds: 1
+      failureThreshold: 30
+    livenessProbe:
+      httpGet:
+        path: /healthz
+        port: 80
+      periodSeconds: 2
+    readinessProbe:
+      httpGet:
+        path: /
+        port: 80
+      periodSeconds: 1
+""", namespace="demo-05")
 sh("kubectl wait -n demo-05 --for=condition=Ready pod/probed --timeout=60s")
 sh("kubectl describe pod probed -n demo-05 | grep -E '^ +(Liveness|Readiness|Startup):'")
 
@@ -174,7 +191,8 @@ lab_task("probes-repair", solve=SOLVE)
 # - `kubectl describe pod` (Events) tells which probe failed and why (status code, refused connection, exit code);
 #   `kubectl get pod -w` shows READY and RESTARTS change live.
 # - Compute the reaction time before you answer "how long until a restart": `initialDelaySeconds +
-#   failureThreshold x periodSeconds` (plus up to `timeoutSeconds` per attempt).
+#   failureThreshold x periodSeconds` (plus up to `timeoutSeconds` per attempt) to notice, plus the kill:
+#   up to `terminationGracePeriodSeconds` (30 s by default) when the process does not exit on SIGTERM.
 
 # %%
 sh("kubectl delete namespace demo-05 --wait=false", quiet=True)

@@ -29,10 +29,8 @@ from kubelab.course.nb import cluster_status
 cluster_status()
 
 # %%
-from kubelab.cluster.api import lab_image
-from kubelab.course.nb import lab_task, quiz, sh
+from kubelab.course.nb import apply, lab_task, quiz, sh
 
-BUSYBOX = lab_image("busybox")
 sh("kubectl delete namespace demo-06 --ignore-not-found --wait=true --timeout=60s", quiet=True)
 sh("kubectl create namespace demo-06", quiet=True)
 
@@ -61,37 +59,52 @@ sh("kubectl create namespace demo-06", quiet=True)
 # | `hostPath` | already on the node (or created, by type) | never by Kubernetes | node agents (logs, sockets), labs; risky for apps |
 # | `persistentVolumeClaim` | by an admin (static) or a provisioner (dynamic) | per the PV's reclaim policy | databases, anything that must outlive Pods |
 #
-# `sizeLimit` caps an emptyDir: when the Pod writes more, the kubelet evicts the Pod.
+# `sizeLimit` caps an emptyDir, in two different ways. On disk (the default medium) the kubelet measures
+# the volume and **evicts the Pod** once it holds more than `sizeLimit`. With `medium: Memory` the volume
+# is a tmpfs whose size is min(`sizeLimit`, the Pod's memory limit): writes past it fail with `ENOSPC`
+# ("No space left on device") and the Pod is not evicted for it; what it holds counts as the container's
+# memory (Kubernetes docs, "Volumes: emptyDir" and "Node-pressure Eviction").
 #
 # The example below runs two containers that share one emptyDir, plus a RAM-backed one: the reader sees
 # the writer's file, and `/proc/mounts` shows which volume is a `tmpfs`.
 
 # %%
-POD = f"""apiVersion: v1
+apply("""
+apiVersion: v1
 kind: Pod
-metadata: {{name: shared}}
+metadata:
+  name: shared
 spec:
   terminationGracePeriodSeconds: 0
   containers:
   - name: writer
-    image: {BUSYBOX}
-    command: [sh, -c, "date > /out/stamp; sleep 3600"]
-    volumeMounts: [{{name: scratch, mountPath: /out}}]
+    image: busybox:1.35.0
+    command: ["sh", "-c", "date > /out/stamp; sleep 3600"]
+    volumeMounts:
+    - name: scratch
+      mountPath: /out
   - name: reader
-    image: {BUSYBOX}
-    command: [sleep, "3600"]
-    volumeMounts: [{{name: scratch, mountPath: /in}}, {{name: ram, mountPath: /ram}}]
+    image: busybox:1.35.0
+    command: ["sleep", "3600"]
+    volumeMounts:
+    - name: scratch
+      mountPath: /in
+    - name: ram
+      mountPath: /ram
   volumes:
-  - {{name: scratch, emptyDir: {{}}}}
-  - {{name: ram, emptyDir: {{medium: Memory, sizeLimit: 16Mi}}}}
-"""
-sh(f"kubectl apply -n demo-06 -f - <<'YAML'\n{POD}YAML")
+  - name: scratch
+    emptyDir: {}
+  - name: ram
+    emptyDir:
+      medium: Memory
+      sizeLimit: 16Mi
+""", namespace="demo-06")
 sh("kubectl wait -n demo-06 --for=condition=Ready pod/shared --timeout=60s")
 sh("sleep 1; kubectl exec -n demo-06 shared -c reader -- cat /in/stamp")      # written by the other container
 sh("kubectl exec -n demo-06 shared -c reader -- grep -E ' /(in|ram) ' /proc/mounts")   # disk vs tmpfs
 
 # %%
-quiz("storage-01", "storage-02", "storage-03", "storage-25")
+quiz("storage-01", "storage-02", "storage-03", "storage-25", "storage-28")
 
 # %% [markdown]
 # ## 2. hostPath and its types
@@ -149,9 +162,17 @@ lab_task("storage-hostpath", solve=SOLVE)
 
 # %%
 sh("kubectl explain pv.spec.persistentVolumeReclaimPolicy | head -12")
-CLAIM = ("apiVersion: v1\nkind: PersistentVolumeClaim\nmetadata: {name: probe}\n"
-         "spec: {accessModes: [ReadWriteOnce], resources: {requests: {storage: 1Mi}}}\n")
-sh(f"kubectl create -n demo-06 --dry-run=server -o yaml -f - <<'YAML' | grep storageClassName\n{CLAIM}YAML")
+apply("""
+apiVersion: v1
+kind: PersistentVolumeClaim
+metadata:
+  name: probe
+spec:
+  accessModes: ["ReadWriteOnce"]
+  resources:
+    requests:
+      storage: 1Mi
+""", namespace="demo-06", verb="create", args="--dry-run=server -o yaml", pipe="grep storageClassName")
 
 # %%
 quiz("storage-07", "storage-08", "storage-09", "storage-10", "storage-11", "storage-12", "storage-13",
@@ -192,7 +213,7 @@ lab_task("storage-static-pv", solve=SOLVE)
 
 # %%
 sh("kubectl get storageclass")
-sh("kubectl get storageclass standard -o jsonpath='{.volumeBindingMode} {.reclaimPolicy}{\"\\n\"}'")
+sh(r"""kubectl get storageclass standard -o jsonpath='{.volumeBindingMode} {.reclaimPolicy}{"\n"}'""")
 
 # %%
 quiz("storage-14", "storage-15", "storage-16", "storage-17", "storage-18", "storage-20", "storage-21",

@@ -29,12 +29,8 @@ from kubelab.course.nb import cluster_status
 cluster_status()
 
 # %%
-import base64
+from kubelab.course.nb import apply, lab_task, quiz, sh
 
-from kubelab.cluster.api import lab_image
-from kubelab.course.nb import lab_task, quiz, sh
-
-BUSYBOX = lab_image("busybox")
 sh("kubectl delete namespace demo-07 --ignore-not-found --wait=true --timeout=60s", quiet=True)
 sh("kubectl create namespace demo-07", quiet=True)
 
@@ -56,8 +52,9 @@ sh("kubectl create namespace demo-07", quiet=True)
 # The example builds one from a directory and shows the keys.
 
 # %%
-sh("rm -rf /tmp/demo-07 && mkdir -p /tmp/demo-07/conf && printf 'color=blue\\n' > /tmp/demo-07/conf/ui.properties "
-   "&& printf 'lives=3\\n' > /tmp/demo-07/conf/game.properties")
+sh(r"""rm -rf /tmp/demo-07 && mkdir -p /tmp/demo-07/conf
+printf 'color=blue\n' > /tmp/demo-07/conf/ui.properties
+printf 'lives=3\n' > /tmp/demo-07/conf/game.properties""")
 sh("kubectl create configmap game-config -n demo-07 --from-file=/tmp/demo-07/conf/")
 sh("kubectl get configmap game-config -n demo-07 -o jsonpath='{.data}'; echo")
 sh("kubectl create configmap flags -n demo-07 --from-literal=MODE=prod --dry-run=client -o yaml")
@@ -92,29 +89,42 @@ quiz("config-01", "config-02", "config-03", "config-04", "config-21", "config-23
 
 # %%
 sh("kubectl create configmap live -n demo-07 --from-literal=COLOR=blue --save-config")
-POD = f"""apiVersion: v1
+apply("""
+apiVersion: v1
 kind: Pod
-metadata: {{name: reader}}
+metadata:
+  name: reader
 spec:
   terminationGracePeriodSeconds: 0
   containers:
   - name: reader
-    image: {BUSYBOX}
-    command: [sleep, "3600"]
-    env: [{{name: COLOR, valueFrom: {{configMapKeyRef: {{name: live, key: COLOR}}}}}}]
-    volumeMounts: [{{name: cfg, mountPath: /etc/live}}]
+    image: busybox:1.35.0
+    command: ["sleep", "3600"]
+    env:
+    - name: COLOR
+      valueFrom:
+        configMapKeyRef:
+          name: live
+          key: COLOR
+    volumeMounts:
+    - name: cfg
+      mountPath: /etc/live
   volumes:
   - name: cfg
-    configMap: {{name: live, defaultMode: 0440, items: [{{key: COLOR, path: color.txt}}]}}
-"""
-sh(f"kubectl apply -n demo-07 -f - <<'YAML'\n{POD}YAML")
+    configMap:
+      name: live
+      defaultMode: 0440
+      items:
+      - key: COLOR
+        path: color.txt
+""", namespace="demo-07")
 sh("kubectl wait -n demo-07 --for=condition=Ready pod/reader --timeout=60s")
 sh("kubectl exec -n demo-07 reader -- sh -c 'ls -lL /etc/live; echo file=$(cat /etc/live/color.txt) env=$COLOR'")
 sh("kubectl create configmap live -n demo-07 --from-literal=COLOR=green --dry-run=client -o yaml | kubectl apply -f -")
 print("the file follows within about a minute (kubelet sync); the variable stays blue until the container restarts")
 
 # %%
-quiz("config-05", "config-06", "config-07", "config-08", "config-09", "config-17", "config-22")
+quiz("config-05", "config-06", "config-07", "config-08", "config-09", "config-17", "config-22", "config-27")
 
 # %%
 lab_task("config-env-file", solve=SOLVE)
@@ -129,8 +139,8 @@ lab_task("config-env-file", solve=SOLVE)
 # **base64 is not encryption.** Anyone allowed to `get` the Secret reads the value:
 
 # %%
-encoded = base64.b64encode(b"admin").decode()
-print("echo -n admin | base64  ->", encoded, "  and back:", base64.b64decode(encoded).decode())
+sh("echo -n admin | base64")
+sh("echo YWRtaW4= | base64 -d; echo")
 sh("kubectl create secret generic demo -n demo-07 --from-literal=user=admin --dry-run=client -o yaml")
 
 # %% [markdown]
@@ -168,8 +178,10 @@ lab_task("secret-registry", solve=SOLVE)
 #
 # - Imperative first: `kubectl create configmap|secret generic|secret docker-registry|secret tls ...`, add
 #   `--dry-run=client -o yaml > x.yaml` when you need to edit before applying.
-# - `kubectl set env deployment/web --from=configmap/app-settings` adds `envFrom`-style variables to a
-#   Deployment without opening an editor; `kubectl explain pod.spec.volumes.secret` shows `defaultMode`.
+# - `kubectl set env deployment/web --from=configmap/app-settings` adds one `env` entry per key, each a
+#   `valueFrom.configMapKeyRef` (not an `envFrom`), and turns key names into variable names (`app.properties`
+#   becomes `APP_PROPERTIES`; `kubectl set env --help`). Write `envFrom` yourself to import every key
+#   under its own name; `kubectl explain pod.spec.volumes.secret` shows `defaultMode`.
 # - Decode quickly: `kubectl get secret s -o jsonpath='{.data.password}' | base64 -d`. Use `echo -n` when
 #   you encode by hand: a trailing newline becomes part of the value.
 # - A Pod in `CreateContainerConfigError`: a referenced ConfigMap, Secret or key does not exist

@@ -31,10 +31,8 @@ from kubelab.course.nb import cluster_status
 cluster_status()
 
 # %%
-from kubelab.cluster.api import lab_image
 from kubelab.course.nb import lab_task, quiz, sh
 
-WEB = lab_image("web-v1")
 sh("kubectl delete namespace demo-08 --ignore-not-found --wait=true --timeout=60s", quiet=True)
 sh("kubectl create namespace demo-08", quiet=True)
 
@@ -51,18 +49,20 @@ sh("kubectl create namespace demo-08", quiet=True)
 #   s --> b["Bind: spec.nodeName = best node"] --> k["kubelet on that node starts it"]
 # ```
 #
-# Filtering uses **requests**, not actual usage. A Pod with `spec.nodeName` set never meets the scheduler:
-# the kubelet of that node runs it directly, ignoring selectors and `NoSchedule` taints (useful to debug,
-# rarely what you want). The `FailedScheduling` event lists why each node was filtered out.
+# Filtering uses **requests**, not actual usage. A Pod with `spec.nodeName` set never meets the scheduler,
+# so `NoSchedule` taints do not keep it off the node (useful to debug, rarely what you want). The kubelet
+# still runs its own admission: it re-checks resources (`OutOfcpu`, `OutOfmemory`), host ports,
+# `nodeSelector` and required node affinity (the Pod fails with reason `NodeAffinity`) and `NoExecute`
+# taints (Kubernetes docs, "Assigning Pods to Nodes: nodeName"). The `FailedScheduling` event lists why each node was filtered out.
 
 # %%
 sh("kubectl get nodes -L kubernetes.io/hostname")
 sh("kubectl describe node kubelab-control-plane | grep -i taints")
-sh(f"kubectl run nowhere -n demo-08 --image={WEB} --overrides='{{\"spec\":{{\"nodeSelector\":{{\"disk\":\"none\"}}}}}}'")
+sh("""kubectl run nowhere -n demo-08 --image=kubelab/web:v1 --overrides='{"spec": {"nodeSelector": {"disk": "none"}}}'""")
 sh("sleep 2; kubectl get events -n demo-08 --field-selector reason=FailedScheduling -o custom-columns=MESSAGE:.message")
 
 # %%
-quiz("sched-01", "sched-05", "sched-26", "sched-27")
+quiz("sched-01", "sched-05", "sched-31", "sched-26", "sched-27")
 
 # %% [markdown]
 # ## 2. Node labels, nodeSelector and node affinity
@@ -82,10 +82,10 @@ quiz("sched-01", "sched-05", "sched-26", "sched-27")
 #   `NotIn` and `DoesNotExist` give anti-affinity to nodes.
 
 # %%
-sh(f"kubectl run affine -n demo-08 --image={WEB} --dry-run=client -o yaml --overrides='"
-   '{"spec":{"affinity":{"nodeAffinity":{"requiredDuringSchedulingIgnoredDuringExecution":'
-   '{"nodeSelectorTerms":[{"matchExpressions":[{"key":"disk","operator":"In","values":["ssd","nvme"]}]}]}}}}}'
-   "' | sed -n '/affinity/,/containers/p'")
+sh("""kubectl run affine -n demo-08 --image=kubelab/web:v1 --dry-run=client -o yaml --overrides='
+{"spec": {"affinity": {"nodeAffinity": {"requiredDuringSchedulingIgnoredDuringExecution":
+  {"nodeSelectorTerms": [{"matchExpressions": [{"key": "disk", "operator": "In", "values": ["ssd", "nvme"]}]}]}}}}}
+' | sed -n '/affinity/,/containers/p'""")
 
 # %%
 quiz("sched-02", "sched-03", "sched-28", "sched-04", "sched-06", "sched-07", "sched-08", "sched-09", "sched-10", "sched-29")
@@ -160,15 +160,17 @@ lab_task("sched-taint", solve=SOLVE)
 #
 # ```mermaid
 # stateDiagram-v2
-#   [*] --> Ready: schedulable
-#   Ready --> Cordoned: kubectl cordon<br/>(spec.unschedulable=true)
+#   [*] --> Schedulable: STATUS Ready
+#   Schedulable --> Cordoned: kubectl cordon<br/>(spec.unschedulable=true)
 #   Cordoned --> Drained: kubectl drain<br/>(cordon + evict every Pod)
-#   Ready --> Drained: kubectl drain
-#   Drained --> Ready: kubectl uncordon
-#   Cordoned --> Ready: kubectl uncordon
+#   Schedulable --> Drained: kubectl drain
+#   Drained --> Schedulable: kubectl uncordon
+#   Cordoned --> Schedulable: kubectl uncordon
 # ```
 #
-# - `kubectl cordon NODE` only stops new Pods from being scheduled there (`SchedulingDisabled`).
+# - `kubectl cordon NODE` only stops new Pods from being scheduled there. The node stays **Ready**:
+#   `kubectl get nodes` shows `Ready,SchedulingDisabled` (cordoned and drained alike). Ready is the
+#   kubelet's health condition; schedulable is `spec.unschedulable`, and the two are independent.
 # - `kubectl drain NODE` cordons, then **evicts** the Pods through the Eviction API, which respects
 #   PodDisruptionBudgets. Controllers re-create the evicted Pods on other nodes. Flags you will need:
 #   `--ignore-daemonsets` (DaemonSet Pods would come straight back, so drain refuses without it),
@@ -179,7 +181,7 @@ lab_task("sched-taint", solve=SOLVE)
 #   this notebook keep their Pods on the same node; in the exam you drain the whole node.
 
 # %%
-quiz("sched-22", "sched-23", "sched-24", "sched-25")
+quiz("sched-22", "sched-23", "sched-24", "sched-25", "sched-30")
 
 # %%
 lab_task("sched-drain", solve=SOLVE)

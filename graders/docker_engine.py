@@ -15,6 +15,7 @@ from typing import Any
 
 from kubelab.graders.errors import NEXT_DOCKER, Failed, InfraError, expect_equal
 from kubelab.graders.fields import field
+from kubelab.graders.meaning import same_image
 
 _lock = threading.Lock()
 _clients: dict[str, Any] = {}
@@ -59,9 +60,15 @@ class Docker:
 
     def engine_image(self, ref: str) -> str:
         """The reference an image the lab names has on this engine (a replay loads it under its own tag)."""
-        if not self.images:
-            return ref
-        return self.images.get(ref) or self.images.get(_normalize(ref)) or ref
+        mapped = self.images.get(ref) or self.images.get(_normalize(ref))
+        if mapped or not self.prefix:
+            return mapped or ref
+        # a replay: an image the student made but the record does not hold (too large, refused) is not
+        # looked up by its name on the instructor's engine, where another image may carry it
+        from kubelab.cluster.api import image_catalog
+
+        catalog = {_normalize(v["ref"]) for v in image_catalog().values()}
+        return ref if _normalize(ref) in catalog else f"{self.prefix}unrecorded-image:replay"
 
     def lab_name(self, name: str) -> str:
         return name[len(self.prefix):] if self.prefix and name.startswith(self.prefix) else name
@@ -258,7 +265,7 @@ def container_image(d: Docker, name: str, image: str) -> str:
     info = must_inspect(d, name)
     configured = field(info, "Config.Image") or ""
     want_id = d.image_id(image)
-    if (want_id and info.get("Image") == want_id) or _normalize(configured) == _normalize(image):
+    if (want_id and info.get("Image") == want_id) or same_image(configured, image):
         return f"container {name} runs {image}"
     raise Failed(f"container {name} image: expected {image}, found {configured}", expected=image, found=configured)
 

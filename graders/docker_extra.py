@@ -39,19 +39,58 @@ def _ipam(d: Docker, name: str) -> list[dict]:
 def network_subnet(d: Docker, name: str, subnet: str) -> str:
     """Passes when the network's IPAM config has exactly this subnet (docker network create --subnet)."""
     found = [c.get("Subnet") for c in _ipam(d, name) if c.get("Subnet")]
-    if subnet not in found:
+    if not any(_same_network(subnet, f) for f in found):
         shown = ", ".join(found) or "none"
         raise Failed(f"network {name} subnet: expected {subnet}, found {shown}", expected=subnet, found=shown)
     return f"network {name} has subnet {subnet}"
 
 
-def network_gateway(d: Docker, name: str, gateway: str) -> str:
-    """Passes when the network's IPAM config sets this gateway (docker network create --gateway)."""
-    found = [c.get("Gateway") for c in _ipam(d, name) if c.get("Gateway")]
+def _same_network(a: str, b: str) -> bool:
+    """`172.30.10.0/24` and `172.30.10.5/24` (which Docker stores as typed) are the same subnet."""
+    import ipaddress
+
+    try:
+        return ipaddress.ip_network(a, strict=False) == ipaddress.ip_network(b, strict=False)
+    except ValueError:
+        return a == b
+
+
+def network_gateway(d: Docker, name: str, gateway: str, effective: bool = False) -> str:
+    """Passes when the network's IPAM config sets this gateway (docker network create --gateway).
+
+    effective=True: a subnet created without --gateway counts with the gateway Docker gives it (what
+    the containers on the network use as their default route; with none attached, the subnet's first
+    host address, the default IPAM's rule), so `--subnet 10.1.2.0/24` alone has the gateway 10.1.2.1."""
+    config = _ipam(d, name)
+    found = [c.get("Gateway") for c in config if c.get("Gateway")]
+    if effective:
+        found += [g for g in _default_gateways(d, name, config) if g not in found]
     if gateway not in found:
         shown = ", ".join(found) or "none set"
         raise Failed(f"network {name} gateway: expected {gateway}, found {shown}", expected=gateway, found=shown)
     return f"network {name} has gateway {gateway}"
+
+
+def _default_gateways(d: Docker, name: str, config: list[dict]) -> list[str]:
+    """The gateways Docker chose for the network's subnets that name none."""
+    import ipaddress
+
+    chosen = []
+    for c in config:
+        if c.get("Gateway") or not c.get("Subnet"):
+            continue
+        try:
+            subnet = ipaddress.ip_network(c["Subnet"], strict=False)
+        except ValueError:
+            continue
+        seen = []
+        for member in (inspect_network(d, name).get("Containers") or {}).values():
+            info = d.inspect(member.get("Name") or "") if member.get("Name") else None
+            gw = ((field(info, "NetworkSettings.Networks") or {}).get(name) or {}).get("Gateway") if info else None
+            if gw and ipaddress.ip_address(gw) in subnet:
+                seen.append(gw)
+        chosen += seen or [str(next(subnet.hosts()))]
+    return chosen
 
 
 # ---- containers: absent, files, hostname ------------------------------------------------------
@@ -129,6 +168,33 @@ def image_config_is(d: Docker, ref: str, key: str, expected: list[str] | None) -
     return f"image {ref} {key.upper()} is {_form(found)}"
 
 
+def image_exec_form_is(d: Docker, ref: str, key: str, expected: list[str]) -> str:
+    """Passes when the image's Config.<key> (Entrypoint, Cmd) is in exec form and runs the program
+    `expected` runs: `["/bin/echo", "Hello,"]` == `["echo", "Hello,"]`. A shell wrapper (`["/bin/sh",
+    "-c", ...]`, what the shell form `ENTRYPOINT echo Hello,` stores, or `["sh", "-c", ...]`) does
+    not count: the arguments appended to an ENTRYPOINT (CMD, `docker run IMAGE ARG`) would go to the
+    shell as $0, $1..., not to the program."""
+    from kubelab.graders.meaning import normalize_command
+
+    def wrapped(argv) -> bool:
+        return bool(argv) and len(argv) >= 2 and (normalize_command(argv[:1]) or ("",))[0] in _SHELLS \
+            and argv[1] == "-c"
+
+    found = field(must_inspect_image(d, ref), f"Config.{key}")
+    if wrapped(expected) or wrapped(found):
+        ok = found == expected
+    else:
+        ok = bool(found) and normalize_command(found) == normalize_command(expected)
+    if not ok:
+        raise Failed(f"image {ref} {key.upper()}: expected {_form(expected)}, found {_form(found)}",
+                     expected=_form(expected), found=_form(found))
+    same = "" if found == expected else f" (runs the same program as {_form(expected)})"
+    return f"image {ref} {key.upper()} is {_form(found)}{same}"
+
+
+_SHELLS = ("sh", "bash", "ash", "dash")
+
+
 def _form(value) -> str:
     if not value:
         return "none"
@@ -150,6 +216,9 @@ def image_built_from(d: Docker, ref: str, base: str) -> str:
     return f"image {ref} is {base} plus {len(mine) - len(theirs)} layer(s)"
 
 
+RUN_LIMITS = {"mem_limit": 256 * 1024 * 1024, "pids_limit": 64, "nano_cpus": 1_000_000_000}
+
+
 def image_run_prints(d: Docker, ref: str, args: list[str], expected: str, labels: dict | None = None,
                      timeout: float = 15.0) -> str:
     """Passes when `docker run --rm <ref> <args...>` prints `expected` (stripped) and exits 0."""
@@ -158,7 +227,12 @@ def image_run_prints(d: Docker, ref: str, args: list[str], expected: str, labels
     shown = " ".join(["docker run --rm", ref, *args])
     must_inspect_image(d, ref)
     try:
-        c = d.client.containers.create(d.engine_image(ref), command=args or None, labels=labels or {}, network_disabled=True)
+        # the image is the student's: capped like a replayed container (memory, pids, one CPU, logs)
+        c = d.client.containers.create(d.engine_image(ref), command=args or None, labels=labels or {}, network_disabled=True,
+                                       mem_limit=RUN_LIMITS["mem_limit"], memswap_limit=RUN_LIMITS["mem_limit"],
+                                       pids_limit=RUN_LIMITS["pids_limit"], nano_cpus=RUN_LIMITS["nano_cpus"],
+                                       security_opt=["no-new-privileges"],
+                                       log_config={"Type": "json-file", "Config": {"max-size": "1m"}})
     except docker.errors.APIError as exc:
         if exc.status_code and exc.status_code < 500:
             raise Failed(f"`{shown}`: cannot create the container ({exc.explanation})") from exc
@@ -178,7 +252,7 @@ def image_run_prints(d: Docker, ref: str, args: list[str], expected: str, labels
         raise d._infra(exc) from exc
     finally:
         try:
-            c.remove(force=True)
+            c.remove(force=True, v=True)  # with its anonymous volumes (an image's VOLUME)
         except Exception:
             pass
     if code != 0 or out != expected:
@@ -245,8 +319,82 @@ def read_cpu_shares(read: Reader, root: str = "/sys/fs/cgroup", cgroup: dict[str
 
 
 def shares_to_weight(shares: int) -> int:
-    """Docker/runc's cgroup v2 mapping of cpu-shares (2..262144) to cpu.weight (1..10000)."""
+    """The linear cgroup v2 mapping of cpu-shares (2..262144) to cpu.weight (1..10000) that runc < 1.3.2
+    and crun < 1.23 write: 1024 -> 39, 512 -> 20, 2048 -> 79."""
     return 1 + ((shares - 2) * 9999) // 262142
+
+
+def shares_to_weight_quadratic(shares: int) -> int:
+    """The mapping runc >= 1.3.2 and crun >= 1.23 write (a quadratic in log2(shares) that keeps the
+    default 1024 at the v2 default weight 100): 1024 -> 100, 512 -> 59, 2048 -> 174 (Kubernetes blog,
+    2025-10-25, "New Conversion from cgroup v1 CPU Shares to v2 CPU Weight")."""
+    import math
+
+    if shares <= 0:
+        return 0
+    if shares <= 2:
+        return 1
+    if shares >= 262144:
+        return 10000
+    l = math.log2(shares)
+    return min(10000, math.ceil(10 ** ((l * l + 125 * l) / 612.0 - 7.0 / 34.0)))
+
+
+# name -> (cpu-shares -> cpu.weight, how to say it)
+CONVERSIONS = {
+    "linear": (shares_to_weight, "the linear conversion (runc < 1.3.2, crun < 1.23)"),
+    "quadratic": (shares_to_weight_quadratic, "the new conversion (runc >= 1.3.2, crun >= 1.23)"),
+}
+PROBE_SHARES = 1024   # the two conversions disagree most visibly here: 39 vs 100
+_conversion_cache: dict[str, str] = {}
+
+
+def classify_conversion(probe_shares: int, weight: int) -> str | None:
+    """Which known conversion turns probe_shares into weight (None: neither)."""
+    return next((name for name, (fn, _) in CONVERSIONS.items() if fn(probe_shares) == weight), None)
+
+
+def probe_cpu_weight(d: Docker, image: str, shares: int) -> int | None:
+    """Start a throw-away container with --cpu-shares `shares` and read the cpu.weight the runtime
+    wrote (cgroup v2, private cgroup namespace: the container's cgroup is /sys/fs/cgroup). None when
+    it cannot be found out (the image has no cat, the engine refuses)."""
+    import docker
+
+    try:
+        c = d.client.containers.create(image, command=["cat", "/sys/fs/cgroup/cpu.weight"], cpu_shares=shares,
+                                       network_disabled=True, labels={"kubelab.probe": "cpu-weight"})
+    except docker.errors.APIError:
+        return None
+    try:
+        c.start()
+        c.wait(timeout=15)
+        out = c.logs(stdout=True, stderr=False).decode(errors="replace").strip()
+        return int(out) if out.isdigit() else None
+    except Exception:
+        return None
+    finally:
+        try:
+            c.remove(force=True)
+        except Exception:
+            pass
+
+
+def runtime_weight(d: Docker, image: str, shares: int, probe=probe_cpu_weight) -> tuple[int | None, str]:
+    """(the cpu.weight this engine's runtime writes for `shares`, which conversion that is).
+
+    Asked of the runtime itself, not of a version string: one probe container with --cpu-shares
+    1024 tells the conversions apart (cached per engine). If the runtime writes something neither
+    formula gives, a probe with `shares` itself answers."""
+    key = _engine_key(d)
+    if key not in _conversion_cache:
+        weight = probe(d, image, PROBE_SHARES)
+        name = classify_conversion(PROBE_SHARES, weight) if weight is not None else None
+        if name is None:
+            exact = probe(d, image, shares)
+            return exact, f"what this runtime writes (--cpu-shares {PROBE_SHARES} gave cpu.weight {weight})"
+        _conversion_cache[key] = name
+    fn, how = CONVERSIONS[_conversion_cache[key]]
+    return fn(shares), how
 
 
 def _mib(n: int | None) -> str:
@@ -271,14 +419,35 @@ def memory_swap_limit_is(d: Docker, name: str, expected_bytes: int) -> str:
     return f"container {name} memory+swap limit is {_mib(found)} (engine and cgroup v{version})"
 
 
-def cpu_shares_is(d: Docker, name: str, shares: int) -> str:
+def _engine_key(d: Docker) -> str:
+    try:
+        return str(d.client.api.base_url)
+    except Exception:
+        return "engine"
+
+
+def cpu_shares_is(d: Docker, name: str, shares: int, probe=probe_cpu_weight) -> str:
     """Passes when the container's CPU weight is `shares` (docker run --cpu-shares), read from the
-    cgroup files (v1 cpu.shares, v2 cpu.weight)."""
+    cgroup files: v1 cpu.shares holds the value itself; v2 cpu.weight holds what the runtime
+    converted it to, linearly (old runc/crun) or by the new conversion (runc >= 1.3.2, crun >= 1.23),
+    whichever this host's runtime really uses (see runtime_weight)."""
     read, cgroup = _container_reader(d, name)
     version, found = read_cpu_shares(read, cgroup=cgroup)
-    want = shares if version == 1 else shares_to_weight(shares)
-    what = "cpu.shares" if version == 1 else "cpu.weight"
+    if version == 1:
+        if found != shares:
+            raise Failed(f"container {name} cpu.shares (cgroup v1): expected {shares}, found {found}",
+                         expected=str(shares), found=str(found))
+        return f"container {name} cpu.shares is {found} (cgroup v1, --cpu-shares {shares})"
+    image = field(must_inspect(d, name), "Config.Image") or field(must_inspect(d, name), "Image")
+    want, how = runtime_weight(d, image, shares, probe=probe)
+    if want is None:
+        want = shares_to_weight_quadratic(shares)
+        if found in (want, shares_to_weight(shares)):
+            return f"container {name} cpu.weight is {found} (cgroup v2, --cpu-shares {shares})"
+        raise Failed(f"container {name} cpu.weight (cgroup v2): expected {shares_to_weight(shares)} (linear) or "
+                     f"{want} (new conversion) for --cpu-shares {shares}, found {found}",
+                     expected=f"{shares_to_weight(shares)} or {want}", found=str(found))
     if found != want:
-        raise Failed(f"container {name} {what} (cgroup v{version}): expected {want}, found {found}",
-                     expected=str(want), found=str(found))
-    return f"container {name} {what} is {found} (cgroup v{version}, --cpu-shares {shares})"
+        raise Failed(f"container {name} cpu.weight (cgroup v2): expected {want} (--cpu-shares {shares} by {how}), "
+                     f"found {found}", expected=str(want), found=str(found))
+    return f"container {name} cpu.weight is {found} (cgroup v2: --cpu-shares {shares} by {how})"

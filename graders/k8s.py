@@ -18,8 +18,9 @@ import os
 import re
 import threading
 import time
-from typing import Any, Iterable
+from typing import Any, Callable, Iterable
 
+from kubelab.graders import meaning
 from kubelab.graders.errors import NEXT_CLUSTER, Failed, InfraError, expect_equal, _show
 from kubelab.graders.fields import field, has_subset
 
@@ -197,6 +198,18 @@ class Kube:
             self._broken = err  # do not wait again for every following check
         return err
 
+    def invalidate(self, kind: str, name: str | None = None, namespace: str | None = None) -> None:
+        """Forget cached reads of one object (and every cached list of its kind in its namespace), so
+        the next get/list asks again. The namespace is mapped as get/list map it (a replay)."""
+        namespace = self.namespaces.get(namespace, namespace)
+        for key in list(self._cache):
+            if key[0] == "get" and key[1:] == (kind, name, namespace) and name is not None:
+                del self._cache[key]
+            elif key[0] == "get" and name is None and key[1] == kind and key[3] == namespace:
+                del self._cache[key]
+            elif key[0] == "list" and key[1] == kind and key[2] == namespace:
+                del self._cache[key]
+
     # -- reads ----------------------------------------------------------------------------
     def get(self, kind: str, name: str, namespace: str | None = None) -> dict | None:
         """The object as a dict, or None when it does not exist. Raises InfraError."""
@@ -245,9 +258,13 @@ class Kube:
     def exec(self, namespace: str, pod: str, command: list[str], container: str | None = None,
              timeout: float = 10.0) -> tuple[int, str, str]:
         """Run a command in a running container: (exit code, stdout, stderr). Raises InfraError."""
+        return self._exec(self.namespaces.get(namespace, namespace), pod, command, container, timeout)
+
+    def _exec(self, namespace: str, pod: str, command: list[str], container: str | None,
+              timeout: float) -> tuple[int, str, str]:
+        """The exec call itself, in the namespace already mapped (tests fake this layer)."""
         from kubernetes.stream.ws_client import WSClient, get_websocket_url
 
-        namespace = self.namespaces.get(namespace, namespace)
         query: list = [("command", c) for c in command] + [("stdout", "true"), ("stderr", "true")]
         if container:
             query.append(("container", container))
@@ -337,10 +354,142 @@ def exists(kube: Kube, kind: str, name: str, namespace: str | None = None) -> st
     return f"{_ref(kind, name, namespace)} exists"
 
 
-def field_equals(kube: Kube, kind: str, name: str, namespace: str | None, path: str, expected: Any) -> str:
-    """Passes when the field at path (e.g. `spec.replicas`) equals expected."""
+def field_equals(kube: Kube, kind: str, name: str, namespace: str | None, path: str, expected: Any,
+                 compare: Callable[[Any, Any], bool] | None = None) -> str:
+    """Passes when the field at path (e.g. `spec.replicas`) equals expected.
+
+    compare: how to compare by meaning (`meaning.same_image`, `meaning.same_quantity`, ...);
+    a field left out counts as the value the API server defaults it to (protocol TCP, ...)."""
     obj = must_get(kube, kind, name, namespace)
-    return expect_equal(path, expected, field(obj, path))
+    found = field(obj, path)
+    if found is None:
+        found = meaning.api_default(kind, path, obj)
+    if compare is None:
+        return expect_equal(path, expected, found)
+    if not compare(expected, found):
+        raise Failed(f"{path}: expected {_show(expected)}, found {_show(found)}",
+                     expected=_show(expected), found=_show(found))
+    same = "" if found == expected else f" (the same as {_show(expected)})"
+    return f"{path} = {_show(found)}{same}"
+
+
+def invalidate(kube: Any, kind: str, name: str | None = None, namespace: str | None = None) -> None:
+    """Make the reader read the object again (readers without a cache, a record, have no invalidate)."""
+    fn = getattr(kube, "invalidate", None)
+    if callable(fn):
+        fn(kind, name, namespace)
+
+
+def image_is(kube: Kube, kind: str, name: str, namespace: str | None, path: str, expected: str) -> str:
+    """Passes when the image reference at path runs the expected image (`nginx:1.22.1` ==
+    `docker.io/library/nginx:1.22.1`)."""
+    return field_equals(kube, kind, name, namespace, path, expected, compare=meaning.same_image)
+
+
+def quantity_is(kube: Kube, kind: str, name: str, namespace: str | None, path: str, expected: Any) -> str:
+    """Passes when the quantity at path is the expected amount (`67108864` == `64Mi`)."""
+    return field_equals(kube, kind, name, namespace, path, expected, compare=meaning.same_quantity)
+
+
+def schedule_is(kube: Kube, kind: str, name: str, namespace: str | None, path: str, expected: str) -> str:
+    """Passes when the cron schedule at path fires when expected does (`0,15,30,45 * * * *` == `*/15 * * * *`)."""
+    return field_equals(kube, kind, name, namespace, path, expected, compare=meaning.same_schedule)
+
+
+def selector_is(kube: Kube, kind: str, name: str, namespace: str | None, path: str, expected: dict) -> str:
+    """Passes when the label selector at path selects what expected selects (matchLabels ==
+    matchExpressions In with one value)."""
+    return field_equals(kube, kind, name, namespace, path, expected, compare=meaning.same_selector)
+
+
+def command_is(kube: Kube, kind: str, name: str, namespace: str | None, path: str, expected: list[str]) -> str:
+    """Passes when the command at path runs what expected runs (`sh -c "cat /x"` == `cat /x`)."""
+    return field_equals(kube, kind, name, namespace, path, expected, compare=meaning.same_command)
+
+
+def probe_port_is(kube: Kube, namespace: str, name: str, container: str | None, probe: str, expected: int,
+                  kind: str = "Pod") -> str:
+    """Passes when the container's probe (`readinessProbe`, `livenessProbe`, `startupProbe`) checks
+    port `expected` (httpGet, tcpSocket or grpc), a named port resolved through the container's ports.
+    kind: "Pod", or a workload with a pod template (Deployment, StatefulSet, DaemonSet, Job)."""
+    obj = must_get(kube, kind, name, namespace)
+    c = container_of(_pod_like(obj), container)
+    spec = c.get(probe) or {}
+    handler = next((spec[k] for k in ("httpGet", "tcpSocket", "grpc") if isinstance(spec.get(k), dict)), None)
+    where = f"{kind.lower()} {name} {probe}"
+    if handler is None:
+        raise Failed(f"{where}: expected a probe on port {expected}, found "
+                     f"{'no ' + probe if not spec else 'no httpGet/tcpSocket/grpc handler'}",
+                     expected=str(expected), found="nothing")
+    raw = handler.get("port")
+    port = meaning.resolve_port(c, raw)
+    if port != int(expected):
+        shown = f"{raw} (no container port has that name)" if port is None and raw is not None else _show(port)
+        raise Failed(f"{where} port: expected {expected}, found {shown}", expected=str(expected), found=str(shown))
+    return f"{where} checks port {port}" + (f" (named {raw})" if isinstance(raw, str) and not raw.isdigit() else "")
+
+
+def _pod_like(obj: dict) -> dict:
+    """A Pod, or a workload's pod template shaped as a Pod (metadata.name kept for messages)."""
+    if obj.get("kind") == "Pod" or "template" not in (obj.get("spec") or {}):
+        if obj.get("kind") == "CronJob":
+            tmpl = field(obj, "spec.jobTemplate.spec.template") or {}
+            return {"metadata": obj.get("metadata") or {}, "spec": tmpl.get("spec") or {}}
+        return obj
+    return {"metadata": obj.get("metadata") or {}, "spec": field(obj, "spec.template.spec") or {}}
+
+
+def pod_mounts_claim(kube: Kube, namespace: str, pod: str, claim: str, mount: str | None = None,
+                     container: str | None = None) -> str:
+    """Passes when a volume of the pod is the PersistentVolumeClaim `claim` and a container mounts it
+    (at `mount`, if given). The volume's name is the student's choice: it is found by its claim."""
+    obj = must_get(kube, "Pod", pod, namespace)
+    volumes = field(obj, "spec.volumes") or []
+    names = [v.get("name") for v in volumes if field(v, "persistentVolumeClaim.claimName") == claim]
+    if not names:
+        shown = ", ".join(f"{v.get('name')} ({_volume_kind(v)})" for v in volumes) or "none"
+        raise Failed(f"pod {pod}: expected a volume from claim {claim}, found volumes {shown}",
+                     expected=f"persistentVolumeClaim {claim}", found=shown)
+    containers = [container_of(obj, container)] if container else field(obj, "spec.containers") or []
+    mounts = [(c.get("name"), m.get("mountPath")) for c in containers for m in c.get("volumeMounts") or []
+              if m.get("name") in names]
+    if not mounts:
+        raise Failed(f"pod {pod}: volume {names[0]} (claim {claim}) is declared but no container mounts it",
+                     expected=f"a volumeMount of {names[0]}", found="none")
+    if mount is not None and not any(meaning.same_path(path, mount) for _, path in mounts):
+        shown = ", ".join(f"{c}:{path}" for c, path in mounts)
+        raise Failed(f"pod {pod}: claim {claim} mounted at {shown}, expected at {mount}", expected=mount, found=shown)
+    c, path = next(((c, p) for c, p in mounts if mount is None or meaning.same_path(p, mount)), mounts[0])
+    return f"pod {pod} mounts claim {claim} (volume {names[0]}) at {path} in {c}"
+
+
+def _volume_kind(volume: dict) -> str:
+    return next((k for k in volume if k != "name"), "?")
+
+
+def container_path(pod: dict, container: str) -> str:
+    """The field path of a container by name: `spec.containers[name=X]`, or `spec.initContainers[name=X]`
+    when X is a native sidecar (an init container with restartPolicy Always, Kubernetes >= 1.29),
+    which runs beside the main containers for the pod's whole life."""
+    for c in field(pod, "spec.initContainers") or []:
+        if c.get("name") == container and c.get("restartPolicy") == "Always":
+            return f"spec.initContainers[name={container}]"
+    return f"spec.containers[name={container}]"
+
+
+def container_image_is(kube: Kube, namespace: str, pod: str, container: str, expected: str) -> str:
+    """Passes when the container (a regular one or a native sidecar) runs the expected image
+    (`nginx:1.22.1` == `docker.io/library/nginx:1.22.1`)."""
+    obj = must_get(kube, "Pod", pod, namespace)
+    return image_is(kube, "Pod", pod, namespace, f"{container_path(obj, container)}.image", expected)
+
+
+def mount_path_is(kube: Kube, namespace: str, pod: str, container: str, volume: str, expected: str) -> str:
+    """Passes when the container (a regular one or a native sidecar) mounts the volume at `expected`
+    (`/out/` == `/out`)."""
+    obj = must_get(kube, "Pod", pod, namespace)
+    path = f"{container_path(obj, container)}.volumeMounts[name={volume}].mountPath"
+    return field_equals(kube, "Pod", pod, namespace, path, expected, compare=meaning.same_path)
 
 
 def field_contains(kube: Kube, kind: str, name: str, namespace: str | None, path: str, expected: Any) -> str:
@@ -451,7 +600,7 @@ def restarts_stable(kube: Kube, namespace: str, pod: str, window: float = 3.0, m
                      expected=f"<= {maximum}", found=str(first))
     if window > 0:
         time.sleep(window)
-        kube._cache.pop(("get", "Pod", pod, namespace), None)
+        invalidate(kube, "Pod", pod, namespace)
         second = restart_count(kube, namespace, pod, container)
         if second != first:
             raise Failed(f"pod {pod} restartCount: expected to stay at {first}, found it grew to {second} "
@@ -620,7 +769,7 @@ def image_history_includes(kube: Kube, namespace: str, deployment: str, images: 
     seen = [img for _, imgs in history for img in imgs]
     pos = 0
     for img in seen:
-        if pos < len(want) and img == want[pos]:
+        if pos < len(want) and meaning.same_image(img, want[pos]):
             pos += 1
     if pos < len(want):
         shown = " -> ".join(f"r{r}:{','.join(i)}" for r, i in history) or "none"

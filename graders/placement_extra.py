@@ -61,9 +61,13 @@ def deployment_available(kube: Kube, namespace: str, name: str, replicas: int | 
     if spec != want:
         raise Failed(f"deployment {name} spec.replicas: expected {want}, found {spec}",
                      expected=str(want), found=str(spec))
-    if ready < want or updated < want:
+    if ready < want:
         raise Failed(f"deployment {name}: expected {want} ready replicas, found {ready}",
                      expected=str(want), found=str(ready))
+    if updated < want:
+        raise Failed(f"deployment {name}: expected {want} replicas of the current pod template, found {updated} "
+                     f"(the rollout has not finished: `kubectl rollout status deployment/{name} -n {namespace}`)",
+                     expected=str(want), found=f"{updated} updated")
     return f"deployment {name} has {ready}/{want} ready replicas"
 
 

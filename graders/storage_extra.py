@@ -8,8 +8,34 @@ from __future__ import annotations
 
 import re
 
+from kubelab.graders import k8s
 from kubelab.graders.errors import Failed, InfraError
 from kubelab.graders.k8s import Kube
+
+
+def claim_bound_by_class(kube: Kube, namespace: str, pvc: str) -> str:
+    """Passes when the claim is Bound and its storageClassName names a StorageClass the cluster has
+    (a volume made by hand for a class nobody defines binds too, but no class provisioned it)."""
+    found = k8s.pvc_bound(kube, namespace, pvc)
+    cls = (k8s.must_get(kube, "PersistentVolumeClaim", pvc, namespace).get("spec") or {}).get("storageClassName")
+    if not cls:
+        raise Failed(f"pvc {pvc}: expected a volume provisioned by a StorageClass, found a claim of no class "
+                     "bound to a volume made by hand", expected="a StorageClass", found="no class")
+    if kube.get("StorageClass", cls) is None:
+        raise Failed(f"pvc {pvc} is bound, but its class {cls} is no StorageClass of the cluster "
+                     "(`kubectl get storageclass`): the volume was made by hand, not provisioned",
+                     expected="an existing StorageClass", found=cls)
+    return f"{found}, provisioned by the StorageClass {cls}"
+
+
+def claim_asks_for(kube: Kube, namespace: str, pvc: str, request: str, access_mode: str) -> str:
+    """Passes when the claim requests this amount (any unit: `64Mi` == `67108864`) and lists the access mode."""
+    found = k8s.quantity_is(kube, "PersistentVolumeClaim", pvc, namespace, "spec.resources.requests.storage", request)
+    modes = (k8s.must_get(kube, "PersistentVolumeClaim", pvc, namespace).get("spec") or {}).get("accessModes") or []
+    if access_mode not in modes:
+        raise Failed(f"pvc {pvc} spec.accessModes: expected {access_mode}, found {', '.join(modes) or 'none'}",
+                     expected=access_mode, found=", ".join(modes) or "none")
+    return f"{found}; accessModes {', '.join(modes)}"
 
 
 def file_mode_in_container(kube: Kube, namespace: str, pod: str, path: str, mode: int,

@@ -17,6 +17,7 @@ from datetime import datetime
 from kubelab.graders.errors import Failed
 from kubelab.graders.fields import field
 from kubelab.graders.k8s import Kube, _ready, must_get
+from kubelab.graders.meaning import same_image
 
 
 def _selector(labels: dict) -> str:
@@ -79,12 +80,18 @@ def daemonset_on_every_node(kube: Kube, namespace: str, name: str) -> str:
 
 
 def deployment_pods_run(kube: Kube, namespace: str, name: str, image: str, replicas: int) -> str:
-    """Passes when the Deployment has exactly `replicas` live pods, all ready and all running `image`."""
+    """Passes when the Deployment's pod template runs `image` and it has exactly `replicas` live pods,
+    all ready and all running `image` (pods of an old ReplicaSet still running it do not count as the repair)."""
     dep = must_get(kube, "Deployment", name, namespace)
+    template = sorted({c.get("image") for c in field(dep, "spec.template.spec.containers") or []})
+    if not template or not all(same_image(i, image) for i in template):   # the old pods may still run it
+        raise Failed(f"deployment {name} template: expected its pods to run {image}, found "
+                     f"{', '.join(template) or 'no container'}", expected=image, found=", ".join(template))
     labels = field(dep, "spec.selector.matchLabels") or {}
     pods = pods_matching(kube, namespace, labels)
     images = sorted({c.get("image") for p in pods for c in field(p, "spec.containers") or []})
-    if len(pods) != replicas or images != [image] or not all(_ready(p) for p in pods):
+    same = bool(images) and all(same_image(i, image) for i in images)   # nginx:1.22.1 = docker.io/library/nginx:1.22.1
+    if len(pods) != replicas or not same or not all(_ready(p) for p in pods):
         ready = sum(1 for p in pods if _ready(p))
         found = f"{len(pods)} pod(s), {ready} ready, images {', '.join(images) or 'none'}"
         raise Failed(f"deployment {name} pods: expected {replicas} ready pod(s) running {image}, found {found}",

@@ -11,6 +11,7 @@ import typer
 
 from kubelab.cluster.cli import cluster_app, doctor
 from kubelab.course.cli import course_app
+from kubelab.exam.cli import exam_app
 from kubelab.instructor.cli import autograde, build as course_build, instructor_app
 from kubelab.labs.cli import lab_app
 from kubelab.quiz.cli import quiz_app
@@ -25,6 +26,7 @@ app = typer.Typer(
 app.add_typer(cluster_app, name="cluster")
 app.add_typer(lab_app, name="lab")
 app.add_typer(quiz_app, name="quiz")
+app.add_typer(exam_app, name="exam")
 app.add_typer(course_app, name="course")
 app.add_typer(instructor_app, name="instructor")
 # `kubelab course build` writes the nbgrader course directory (same as `kubelab instructor build`)

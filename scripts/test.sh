@@ -4,6 +4,13 @@
 # included), and tear the cluster down. Prints each phase's time.
 # The cluster is created afresh (a left-over one may not survive a restarted dockerd).
 # KEEP_CLUSTER=1 leaves the cluster running afterwards; extra arguments go to pytest.
+# The tests run side by side (pytest-xdist, KUBELAB_TEST_WORKERS, default 4: most of the time
+# the tests wait for the cluster, not for the 2 cores), each holding the locks of the labs it
+# touches (tests/conftest.py); the few that change the whole cluster run first, alone.
+# The longest groups start first (tests/durations.json; --no-loadscope-reorder keeps that order);
+# the run's own durations go to KUBELAB_DURATIONS_OUT (default .durations-run.json), from which
+# benchmarks/bench_schedule.py refreshes tests/durations.json.
+# benchmarks/bench_ci.py LOG prints the phase times and the slowest tests of a saved log.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 export PATH="${KUBELAB_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/kubelab}/bin:$PWD/.venv/bin:$PATH"
@@ -12,10 +19,12 @@ timed() {
   local name=$1; shift
   local t0; t0=$(date +%s)
   echo "=== $name"
-  "$@"
+  local rc=0
+  "$@" || rc=$?
   local dt=$(( $(date +%s) - t0 ))
   phases+=("$(printf '%-28s %5ss' "$name" "$dt")")
   echo "=== $name: ${dt}s"
+  return $rc  # the command's own status (the echo's would hide a failed test run)
 }
 summary() {
   echo "=== phase times"
@@ -28,8 +37,14 @@ timed "node image" kubelab cluster ensure-image
 timed "cluster up" kubelab cluster up --shape course --recreate
 export KUBELAB_LIVE=1
 set +e
-timed "tests" python -m pytest -q -p no:cacheprovider --durations=20 "$@"
+ok_or_none() { "$@"; local r=$?; [ $r -eq 5 ] && r=0; return $r; }  # 5: nothing selected
+timed "tests, cluster-wide" ok_or_none python -m pytest -q -p no:cacheprovider -m cluster_exclusive "$@"
 rc=$?
+export KUBELAB_DURATIONS_OUT="${KUBELAB_DURATIONS_OUT:-$PWD/.durations-run.json}"
+timed "tests" ok_or_none python -m pytest -q -p no:cacheprovider --durations=20 \
+  -n "${KUBELAB_TEST_WORKERS:-4}" --dist loadgroup --no-loadscope-reorder -m "not cluster_exclusive" "$@"
+rc2=$?
+[ $rc -ne 0 ] || rc=$rc2
 set -e
 if [ "${KEEP_CLUSTER:-0}" != 1 ]; then
   timed "cluster down" kubelab cluster down

@@ -42,6 +42,10 @@ fi
 if command -v systemctl >/dev/null && [ -d /run/systemd/system ] && [ ${#args[@]} -eq 0 ]; then
   systemctl start docker
 else
+  # networks Docker picks a subnet for come from 10.210.0.0/16 (256 x /24), never from 172.16.0.0/12,
+  # where labs, notebooks and tests choose fixed subnets (Docker's default pools hand out 172.17-31.x/16
+  # and a dozen auto-subnetted networks reach 172.31: "Pool overlaps with other one")
+  args+=(--default-address-pool base=10.210.0.0/16,size=24)
   say "starting dockerd in the background (log: $log)"
   nohup dockerd "${args[@]}" >>"$log" 2>&1 &
 fi

@@ -13,11 +13,18 @@ For each submitted/<student>/<lab>/:
 4. remove the replay (namespace or containers) whatever happened.
 Replays of different submissions overlap (`jobs`); labs that change cluster-scoped state run
 one at a time with the lab's reset steps in between.
+
+nbgrader runs only kubelab's locked cells (the course's nbgrader_config.py, kubelab.instructor.fence);
+`check_config` refuses a course whose config would run the students' cells. Each result says whose
+fault a zero is (kubelab.instructor.outcome: graded, or regrade for the autograder's own trouble,
+which records no 0), what the notebook changed (flags), and how many points were verified live.
 """
 
 from __future__ import annotations
 
+import json
 import os
+import re
 import shutil
 import sqlite3
 import subprocess
@@ -30,18 +37,51 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable
 
+from kubelab.instructor.outcome import GRADED, REGRADE
+
 NBGRADER_TIMEOUT = 300.0
+
+
+class UnsafeConfig(RuntimeError):
+    """The course's nbgrader_config.py would let nbgrader run the students' cells."""
+
+
+def check_config(course: Path, cfg=None) -> None:
+    """Refuse a course whose autograde steps are not kubelab's fence (built by an older kubelab, or edited)."""
+    from nbgrader.preprocessors import Execute, OverwriteCells
+
+    from kubelab.instructor.preprocessors import CleanExecute, Guard, Inspect, Restore
+
+    if cfg is None:
+        from traitlets.config.loader import PyFileConfigLoader
+
+        cfg = PyFileConfigLoader("nbgrader_config.py", path=str(course)).load_config()
+    auto = list(cfg.Autograde.get("autograde_preprocessors") or [])
+    sani = list(cfg.Autograde.get("sanitize_preprocessors") or [])
+    ok = (Guard in auto and CleanExecute in auto and Restore in auto
+          and auto.index(CleanExecute) == auto.index(Guard) + 1 and auto.index(Restore) > auto.index(CleanExecute)
+          and not any(p is Execute or (isinstance(p, str) and p.endswith(".Execute")) for p in auto)
+          and Inspect in sani and OverwriteCells in sani and sani.index(Inspect) < sani.index(OverwriteCells))
+    if not ok:
+        raise UnsafeConfig(f"{Path(course) / 'nbgrader_config.py'} would run the students' notebook cells under "
+                           f"autograde (not kubelab's autograde steps): run `kubelab instructor build --course "
+                           f"{course}` again (it rewrites nbgrader_config.py and the source notebooks), then "
+                           f"`nbgrader generate_assignment <lab> --force`")
 
 
 @dataclass
 class SubmissionResult:
     student: str
-    score: float = 0.0
+    score: float | None = 0.0        # None: not graded (status regrade)
     max_score: float = 0.0
-    status: str = "graded"          # graded | error (the autograder's trouble, not the student's)
+    status: str = GRADED            # graded | regrade (the autograder's trouble: no 0 recorded for it)
     reason: str = ""
     refused: list = field(default_factory=list)
     checks: dict = field(default_factory=dict)
+    flags: list = field(default_factory=list)   # what the notebook changed (its code was not run)
+    verified: str = ""                          # "verified live X of Y points, from the record Z"
+    live_points: float = 0.0
+    record_points: float = 0.0
     seconds: float = 0.0
 
     def to_dict(self) -> dict:
@@ -88,6 +128,7 @@ class InProcessNbgrader:
         from traitlets.config.loader import PyFileConfigLoader
 
         cfg = PyFileConfigLoader("nbgrader_config.py", path=str(course)).load_config()
+        check_config(course, cfg)
         cfg.CourseDirectory.root = str(course)
         self.api = NbGraderAPI(CourseDirectory(config=cfg), config=cfg)
         # nbgrader 0.9's gradebook trips SQLAlchemy's autoflush warning on every submission; it says
@@ -199,10 +240,61 @@ def _errored_checks(spec_path: Path) -> list[str]:
     return seen
 
 
+def notebook_flags(course: Path, lab_id: str, student: str) -> list[str]:
+    """What the fence noted about the notebook (kubelab.instructor.fence.Inspect, in the autograded copy)."""
+    import nbformat
+
+    from kubelab.instructor.fence import flags_of
+
+    path = Path(course) / "autograded" / student / lab_id / f"{lab_id}.ipynb"
+    try:
+        return flags_of(nbformat.read(path, as_version=4))
+    except Exception:
+        return []
+
+
+CODE_SUFFIXES = (".py", ".pyc", ".pth", ".so", ".ipynb")
+
+
+def code_files(folder: Path, lab_id: str, limit: int = 5) -> list[str]:
+    """Code files a submission carries besides its notebook (nbgrader copies them; nothing imports them)."""
+    found = []
+    for path in sorted(Path(folder).rglob("*")):
+        rel = path.relative_to(folder)
+        if rel.parts[0] in ("kubelab-files", ".ipynb_checkpoints") or str(rel) == f"{lab_id}.ipynb":
+            continue
+        if path.suffix in CODE_SUFFIXES and path.is_file():
+            found.append(str(rel))
+    return found[:limit] + ([f"{len(found) - limit} more"] if len(found) > limit else [])
+
+
+def annotate_gradebook(course: Path, lab_id: str, student: str, comment: str, errored: list[str]) -> None:
+    """nbgrader's own gradebook: the comment on the submission's solution cell (the feedback shows it), and
+    checks the autograder could not grade left without a score and marked for manual grading (no 0)."""
+    from nbgrader.api import Gradebook, MissingEntry
+
+    with Gradebook(f"sqlite:///{_db(course)}") as gb:
+        try:
+            sub = gb.find_submission(lab_id, student)
+        except MissingEntry:
+            return
+        for nb in sub.notebooks:
+            comments = sorted(nb.comments, key=lambda c: (c.name != "solution", c.name))
+            if comments:
+                comments[0].auto_comment = comment
+            for g in nb.grades:
+                if g.name in errored:
+                    g.auto_score = None
+                    g.needs_manual_grade = True
+        gb.db.commit()
+
+
 def grade_one(course: Path, lab, student: str, gb_lock: threading.Lock, run: str,
-              converge: float = 60.0, engine: InProcessNbgrader | None = None) -> SubmissionResult:
+              converge: float = 60.0, engine: InProcessNbgrader | None = None,
+              verified_only: bool = False) -> SubmissionResult:
     """Replay, autograde and clean up one submission. Never raises."""
     from kubelab.instructor import replay as rp
+    from kubelab.instructor.outcome import graded_checks, split_points, verified_text
     from kubelab.instructor.record import RECORD_NAME, RecordError, load_record
 
     start = time.monotonic()
@@ -219,10 +311,13 @@ def grade_one(course: Path, lab, student: str, gb_lock: threading.Lock, run: str
         else:
             try:
                 spec = rp.replay(lab, rec, student, run, converge)
-            except Exception as exc:  # the replay machinery, not the student
-                spec = rp.Replay(lab.id, student, lab.kind, fatal=f"the autograder could not replay it "
-                                                                   f"({type(exc).__name__}: {exc})")
-                res.status = "error"
+            except Exception as exc:  # the replay machinery, not the student: no 0 for it
+                spec = getattr(exc, "replay", None) or rp.Replay(lab.id, student, lab.kind)  # cleaned up below
+                spec.fatal = f"the autograder could not replay it ({type(exc).__name__}: {exc})"
+                res.status, res.score = REGRADE, None
+                res.reason = (f"{spec.fatal}: nothing recorded in the gradebook; re-run `kubelab autograde "
+                              f"{lab.id} --student {student}`")
+                return res
         res.refused = list(spec.refused)
         reasons = [spec.fatal] if spec.fatal else []
         reasons += spec.notes
@@ -242,27 +337,43 @@ def grade_one(course: Path, lab, student: str, gb_lock: threading.Lock, run: str
                 proc = engine.autograde(lab.id, student)
             else:
                 proc = nbgrader(course, "autograde", lab.id, "--student", student, "--force", spec_path=spec_path)
+            errored = _errored_checks(spec_path)
             if proc.returncode != 0:
                 restore(db, snap, had)
                 tail = [ln for ln in (proc.stdout + proc.stderr).splitlines() if "ERROR" in ln or "Error" in ln]
-                res.status = "error"
+                res.status = REGRADE
                 reasons.append("nbgrader autograde failed, gradebook left as it was: " + (" | ".join(tail[-3:])
                                                                                           or proc.stderr[-300:]))
+            else:
+                res.flags = notebook_flags(course, lab.id, student)
+                extra = code_files(folder, lab.id)
+                if extra:
+                    res.flags.append("code files in the submission (not run): " + ", ".join(extra))
+                _, _, checks = read_score(course, lab.id, student)
+                graded = graded_checks(lab, checks, spec.record_only)
+                res.live_points, res.record_points, _, _ = split_points(graded)
+                res.verified = verified_text(graded, verified_only)
+                comment = res.verified + "." + "".join(f" {f}." for f in res.flags)
+                if errored:
+                    comment += f" Not graded (the autograder's trouble): {', '.join(errored)}; regrade."
+                annotate_gradebook(course, lab.id, student, comment, errored)
             snap.unlink(missing_ok=True)
             score, max_score, checks = read_score(course, lab.id, student)
-        errored = _errored_checks(spec_path)
         if errored:
-            res.status = "error"
+            res.status = REGRADE
             reasons.append(f"could not be graded: {', '.join(errored)} (the autograder's trouble, not the "
-                           f"student's): re-run `kubelab autograde {lab.id} --student {student}` once the "
-                           "cluster answers")
-        res.score, res.checks = score, checks
+                           f"student's; no score recorded for them): re-run `kubelab autograde {lab.id} "
+                           f"--student {student}` once the cluster answers")
+        if res.flags:
+            reasons.append("notebook code not run; " + "; ".join(res.flags))
+        res.score = None if proc.returncode != 0 else score
+        res.checks = checks
         res.max_score = max_score or lab.max_points
         res.reason = "; ".join(r for r in reasons if r)
         if res.refused:
             res.reason = "; ".join(x for x in [res.reason, f"refused: {len(res.refused)} object(s)"] if x)
-    except Exception as exc:  # never lose the batch
-        res.status, res.reason = "error", f"{type(exc).__name__}: {exc}"
+    except Exception as exc:  # never lose the batch, never a 0 for our own exception
+        res.status, res.reason = REGRADE, f"the autograder failed ({type(exc).__name__}: {exc}); re-run it"
     finally:
         if spec is not None:
             try:
@@ -275,16 +386,23 @@ def grade_one(course: Path, lab, student: str, gb_lock: threading.Lock, run: str
 
 def autograde_class(course: Path, lab_id: str, jobs: int = 1, students: list[str] | None = None,
                     converge: float = 60.0, on_done: Callable[[SubmissionResult], None] | None = None,
-                    in_process: bool = True) -> list[SubmissionResult]:
-    """Grade every submission of lab_id in the course directory; results in student order."""
+                    in_process: bool = True, verified_only: bool = False) -> list[SubmissionResult]:
+    """Grade every submission of lab_id in the course directory; results in student order.
+    verified_only: checks graded from the record only (lab.record_only) score 0."""
     from concurrent.futures import ThreadPoolExecutor
 
     from kubelab.instructor.replay import serial_lab
     from kubelab.labs.actions import run_steps
     from kubelab.labs.registry import get_lab
 
+    from kubelab.instructor.grade import RUN_OPTIONS
+    from kubelab.instructor.record import write_atomic
+
     course = Path(course).resolve()
+    check_config(course)
     lab = get_lab(lab_id)
+    if lab.not_autogradable:
+        raise ValueError(f"{lab_id} is not class-autogradable: {lab.not_autogradable}")
     students = students if students is not None else submitted_students(course, lab_id)
     serial = serial_lab(lab)
     jobs = 1 if serial else max(1, jobs)
@@ -292,14 +410,15 @@ def autograde_class(course: Path, lab_id: str, jobs: int = 1, students: list[str
     run = uuid.uuid4().hex[:6]
     engine = None
     saved = {k: os.environ.get(k) for k in ("KUBELAB_REPLAY", "PATH")}
+    (course / ".kubelab" / run).mkdir(parents=True, exist_ok=True)
+    write_atomic(course / ".kubelab" / run / RUN_OPTIONS, json.dumps({"verified_only": bool(verified_only)}))
     if in_process:
-        (course / ".kubelab" / run).mkdir(parents=True, exist_ok=True)
         env = _env(course / ".kubelab" / run)
         os.environ["PATH"], os.environ["KUBELAB_REPLAY"] = env["PATH"], env["KUBELAB_REPLAY"]
         engine = InProcessNbgrader(course)
 
     def one(student: str) -> SubmissionResult:
-        res = grade_one(course, lab, student, gb_lock, run, converge, engine)
+        res = grade_one(course, lab, student, gb_lock, run, converge, engine, verified_only)
         if serial:
             try:
                 run_steps(lab.extra_reset_steps())
@@ -322,18 +441,34 @@ def autograde_class(course: Path, lab_id: str, jobs: int = 1, students: list[str
     return results
 
 
+_CONTROL = re.compile(r"\x1b\][^\x07\x1b]*(?:\x07|\x1b\\)?|\x1b\[[0-?]*[ -/]*[@-~]?|[\x00-\x08\x0b-\x1f\x7f-\x9f]")
+
+
+def plain(text) -> str:
+    """A student-written value as inert table text: terminal control characters removed, Rich markup escaped."""
+    from rich.markup import escape
+
+    return escape(_CONTROL.sub("", str(text)))
+
+
 def summary_table(lab_id: str, results: list[SubmissionResult], seconds: float):
     from rich.table import Table
 
-    table = Table(title=f"autograde {lab_id}: {len(results)} submission(s) in {seconds:.0f} s", title_justify="left")
+    table = Table(title=f"autograde {plain(lab_id)}: {len(results)} submission(s) in {seconds:.0f} s",
+                  title_justify="left")
     table.add_column("student")
     table.add_column("score", justify="right")
+    table.add_column("live / record", justify="right")
     table.add_column("status")
     table.add_column("reason / refused", overflow="fold", ratio=1)
     for r in results:
         why = r.reason
         if r.refused:
             why = "; ".join([r.reason] + r.refused) if r.reason else "; ".join(r.refused)
-        table.add_row(r.student, f"{r.score:g}/{r.max_score:g}",
-                      "[green]graded[/]" if r.status == "graded" else f"[yellow]{r.status}[/]", why)
+        score = "-" if r.score is None else f"{r.score:g}"
+        split = "-" if r.score is None else f"{r.live_points:g} / {r.record_points:g}"
+        status = "[green]graded[/]" if r.status == GRADED else f"[yellow]{plain(r.status)}[/]"
+        if r.flags and r.status == GRADED:
+            status = "[green]graded[/] [magenta]flagged[/]"
+        table.add_row(plain(r.student), f"{score}/{r.max_score:g}", split, status, plain(why))
     return table

@@ -7,10 +7,12 @@ Each source notebook is the lab's own rendered notebook (task, Check/Hint/Reset 
 - the reference solution as an nbgrader solution cell (### BEGIN/END SOLUTION; the student
   version gets a harmless stub, not `raise NotImplementedError`),
 - a locked Submit cell that records the work (kubelab.instructor.record.submit),
-- locked autograder cells (grade_id = check id, points = check points) calling
-  kubelab.instructor.grade.grade, which grades the replay under `kubelab autograde`,
+- the lab's own locked autograder cells (grade_id = check id, points = check points) calling
+  kubelab.labs.nbgrader.grade, which grades the replay under `kubelab autograde`,
+- the lab's other code cells (the lab panel) locked: they are not run under autograde,
 - a locked report cell that shows, in the feedback, what the replay applied and refused.
-`nbgrader generate_assignment <lab>` works on it unchanged.
+`nbgrader generate_assignment <lab>` works on it unchanged. nbgrader_config.py lists kubelab's
+autograde steps (kubelab.instructor.preprocessors): only kubelab's locked cells execute.
 """
 
 from __future__ import annotations
@@ -34,6 +36,17 @@ c.Execute.interrupt_on_timeout = True
 c.Autograde.create_student = True
 # the grading kernels keep quiet below errors (each one warned about its localhost TCP sockets)
 c.Execute.extra_arguments = ["--IPKernelApp.log_level=ERROR"]
+# nothing a student typed runs here: only kubelab's locked cells (grade cells, Submit, the report)
+# execute, in an empty folder; changed locked cells and added code are flagged (kubelab.instructor.fence)
+from nbconvert.preprocessors import ClearMetadataPreprocessor  # noqa: E402
+from nbgrader.preprocessors import (AssignLatePenalties, CheckCellMetadata, ClearOutput, DeduplicateIds,  # noqa: E402
+                                    IgnorePattern, LimitOutput, OverwriteCells, OverwriteKernelspec,
+                                    SaveAutoGrades)
+from kubelab.instructor.preprocessors import CleanExecute, Guard, Inspect, Restore  # noqa: E402
+c.Autograde.sanitize_preprocessors = [ClearOutput, Inspect, DeduplicateIds, OverwriteKernelspec, OverwriteCells,
+                                      CheckCellMetadata]
+c.Autograde.autograde_preprocessors = [Guard, CleanExecute, Restore, IgnorePattern, ClearMetadataPreprocessor,
+                                       LimitOutput, SaveAutoGrades, AssignLatePenalties, CheckCellMetadata]
 '''
 
 SUBMIT_SOURCE = '''\
@@ -74,6 +87,8 @@ def source_notebook(lab):
             continue  # appended again below, in the replay-aware form
         if "solution" in tags:
             continue  # replaced by the solution cell below
+        if cell.cell_type == "code":  # the lab panel: read-only, and not run under autograde
+            cell.metadata["nbgrader"] = _nbgrader_meta(f"code-{len(cells):02d}", locked=True)
         cells.append(cell)
     sol = "\n".join(("# " + line).rstrip() for line in solution_markdown(lab).splitlines())
     solution = nbformat.v4.new_code_cell(
@@ -86,12 +101,7 @@ def source_notebook(lab):
     submit = nbformat.v4.new_code_cell(SUBMIT_SOURCE.format(lab_id=lab.id))
     submit.metadata = {"nbgrader": _nbgrader_meta("submit", locked=True), "tags": ["kubelab-submit"]}
     cells[at:at] = [solution, submit]
-    for cell in grade_cells(lab):
-        gid = cell.metadata["nbgrader"]["grade_id"]
-        cell.source = (cell.source.replace("from kubelab.labs.nbgrader import grade",
-                                           "from kubelab.instructor.grade import grade"))
-        assert "kubelab.instructor.grade" in cell.source, gid
-        cells.append(cell)
+    cells.extend(grade_cells(lab))  # the lab's own grade cells: they grade the replay under autograde
     report = nbformat.v4.new_code_cell(REPORT_SOURCE)
     report.metadata = {"nbgrader": _nbgrader_meta("replay-report", locked=True), "tags": ["kubelab-report"]}
     cells.append(report)
@@ -104,7 +114,7 @@ def source_notebook(lab):
     return nb
 
 
-def build_course(root: Path, lab_ids: list[str] | None = None) -> list[Path]:
+def build_course(root: Path, lab_ids: list[str] | None = None, on_skip=None) -> list[Path]:
     """Write root/nbgrader_config.py and root/source/<lab>/<lab>.ipynb; return the notebooks written."""
     import nbformat
 
@@ -115,6 +125,10 @@ def build_course(root: Path, lab_ids: list[str] | None = None) -> list[Path]:
     root.mkdir(parents=True, exist_ok=True)
     write_atomic(root / "nbgrader_config.py", CONFIG.format(root=str(root)))
     labs = [get_lab(i) for i in lab_ids] if lab_ids else list(all_labs().values())
+    for lab in [lab for lab in labs if not lab.class_autogradable]:
+        if on_skip:   # graded live only (self-paced notebook, `kubelab exam`): a replay cannot re-create it
+            on_skip(lab, lab.not_autogradable)
+    labs = [lab for lab in labs if lab.class_autogradable]
     written = []
     for lab in labs:
         folder = root / "source" / lab.id

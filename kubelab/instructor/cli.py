@@ -26,7 +26,11 @@ def build(
     """Write nbgrader_config.py and source/<lab>/<lab>.ipynb for every lab (or the ones named)."""
     from kubelab.instructor.build import build_course, release_labs
 
-    written = build_course(course, labs or None)
+    def skipped(lab, why):
+        typer.echo(f"left out {lab.id}: not class-autogradable ({why}); self-paced learners and `kubelab exam` "
+                   "grade it live")
+
+    written = build_course(course, labs or None, on_skip=skipped)
     for path in written:
         typer.echo(f"wrote {path}")
     if release:
@@ -38,17 +42,13 @@ def build(
 
 @instructor_app.command("cleanup")
 def cleanup():
-    """Remove replay namespaces and containers left by an interrupted autograde."""
-    from kubelab.instructor import replay as rp
+    """Remove what interrupted autograde runs left: replay namespaces, containers, networks, volumes,
+    images and scratch folders (found by label and tag)."""
+    from kubelab.instructor.cleanup import cleanup_leftovers
 
-    for ns in rp.leftover_namespaces():
-        rp.cleanup_kubernetes(ns)
-        typer.echo(f"deleted namespace {ns}")
-    from kubelab.graders.docker_engine import docker_client
-
-    for c in docker_client().containers.list(all=True, filters={"label": rp.DOCKER_GRADE_LABEL}):
-        rp.cleanup_docker(c.labels[rp.DOCKER_GRADE_LABEL] + "-")
-        typer.echo(f"removed replay {c.name}")
+    found = cleanup_leftovers(echo=typer.echo)
+    if not any(found.values()):
+        typer.echo("nothing left behind by a replay")
 
 
 def autograde(
@@ -58,17 +58,36 @@ def autograde(
     student: Optional[List[str]] = typer.Option(None, "--student", "-s", help="only these students"),
     converge: float = typer.Option(60.0, "--converge", help="seconds to wait for replayed workloads to be ready"),
     as_json: bool = typer.Option(False, "--json", help="print the results as JSON"),
+    verified_only: bool = typer.Option(False, "--verified-only",
+                                       help="score 0 for checks graded from the record only (lab.record_only)"),
 ):
-    """Autograde every submission of a lab on this cluster: replay, nbgrader autograde, clean up."""
+    """Autograde every submission of a lab on this cluster: replay, nbgrader autograde (kubelab's locked
+    cells only), clean up. Exit 2 when a submission needs a regrade (the autograder's trouble)."""
     from rich.console import Console
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
-    from kubelab.instructor.autograde import autograde_class, submitted_students, summary_table
+    from kubelab.instructor.autograde import UnsafeConfig, autograde_class, check_config, plain, submitted_students, \
+        summary_table
 
+    from kubelab.labs.registry import get_lab
+
+    try:
+        why = get_lab(lab).not_autogradable
+    except KeyError:
+        why = ""   # an unknown lab has no submissions either: said below
+    if why:
+        typer.echo(f"autograde refused: {lab} is not class-autogradable: {why}. It is graded live only "
+                   f"(`kubelab lab check {lab}` on the student's cluster, or in `kubelab exam`)", err=True)
+        raise typer.Exit(3)
     course = course.resolve()
     students = student or submitted_students(course, lab)
     if not students:
         typer.echo(f"no submissions of {lab} under {course / 'submitted'}", err=True)
+        raise typer.Exit(1)
+    try:
+        check_config(course)
+    except (UnsafeConfig, OSError) as exc:
+        typer.echo(f"autograde refused: {exc}", err=True)
         raise typer.Exit(1)
     console = Console(stderr=as_json)
     start = time.monotonic()
@@ -77,9 +96,11 @@ def autograde(
         task = progress.add_task(lab, total=len(students), last="")
 
         def done(res):
-            progress.update(task, advance=1, last=f"{res.student} {res.score:g}/{res.max_score:g}")
+            score = "regrade" if res.score is None else f"{res.score:g}/{res.max_score:g}"
+            progress.update(task, advance=1, last=f"{plain(res.student)} {score}")
 
-        results = autograde_class(course, lab, jobs=jobs, students=students, converge=converge, on_done=done)
+        results = autograde_class(course, lab, jobs=jobs, students=students, converge=converge, on_done=done,
+                                  verified_only=verified_only)
     seconds = time.monotonic() - start
     if as_json:
         typer.echo(json.dumps({"lab": lab, "seconds": round(seconds, 1), "results": [r.to_dict() for r in results]},

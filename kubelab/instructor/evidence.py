@@ -82,8 +82,24 @@ class TapKube:
         self.reads[read_key("exec", "Node", None, node, json.dumps(list(command)))] = list(result)
         return result
 
+    def post(self, path: str, body: dict, query: list):
+        """A POST a check makes (a server-side dry run, a SubjectAccessReview: nothing persists), kept with
+        its answer; a token in an answer is masked, never recorded."""
+        from kubelab.graders import access
+
+        status, out = access.post(self.inner, path, body, query)
+        kept = copy.deepcopy(out)
+        if isinstance(kept.get("status"), dict) and "token" in kept["status"]:
+            kept["status"]["token"] = MASK
+        self.reads[post_key(path, body, query)] = [status, _slim(kept)]
+        return status, out
+
     def __getattr__(self, name: str):  # api(), client() ...: not recorded
         return getattr(self.inner, name)
+
+
+def post_key(path: str, body: Any, query: Any) -> str:
+    return read_key("post", "-", None, path, json.dumps([list(query or []), body], sort_keys=True, default=str))
 
 
 class SnapshotKube:
@@ -114,14 +130,21 @@ class SnapshotKube:
     def exec(self, namespace: str, pod: str, command: list[str], container: str | None = None, timeout: float = 10.0):
         got = self._answer(read_key("exec", "Pod", namespace, pod, json.dumps([container, list(command)])),
                            f"`{' '.join(command)}` in pod {pod}")
-        if not (isinstance(got, list) and len(got) == 3):
+        if not (isinstance(got, list) and len(got) == 3 and isinstance(got[0], int)):
             return 1, "", "malformed evidence"
         return int(got[0]), str(got[1]), str(got[2])
 
     def node_exec(self, node: str, command: list[str]):
         got = self._answer(read_key("exec", "Node", None, node, json.dumps(list(command))),
                            f"`{' '.join(command)}` on node {node}")
-        return (int(got[0]), str(got[1])) if isinstance(got, list) and len(got) == 2 else (1, "")
+        return (int(got[0]), str(got[1])) if isinstance(got, list) and len(got) == 2 and isinstance(got[0], int) \
+            else (1, "")
+
+    def post(self, path: str, body: dict, query: list):
+        got = self._answer(post_key(path, body, query), f"POST {path}")
+        if not (isinstance(got, list) and len(got) == 2 and isinstance(got[0], int) and isinstance(got[1], dict)):
+            return 400, {"message": "malformed evidence"}
+        return int(got[0]), got[1]
 
     def api(self, name: str):
         from kubelab.graders.errors import Failed

@@ -8,7 +8,9 @@ Docker lab names (as a `docker run` spec), the commands the lab needs to replay,
 check results. It is written atomically (temp file + rename): nbgrader collects either the old
 record or the new one, never half of one.
 
-`load_record(path)` reads one back and raises RecordError with a reason a student can read.
+`build_record` returns, and `load_record(path)` reads back, one typed `Record`
+(kubelab.instructor.schema: size checked first, YAML without aliases, shape validated once);
+RecordError carries a reason a student can read. Records are written without YAML aliases.
 """
 
 from __future__ import annotations
@@ -19,13 +21,15 @@ import os
 import tempfile
 from pathlib import Path
 
-RECORD_NAME = "kubelab-record.yaml"
-FORMAT = 1
+from kubelab.graders.network import PROBE_LABEL
+from kubelab.instructor.schema import FORMAT, RECORD_NAME, Record, RecordError  # noqa: F401  (re-exported)
 
 # kinds captured from the lab's namespace (server-made kinds are left out)
 CAPTURE_KINDS = ("ConfigMap", "Secret", "ServiceAccount", "PersistentVolumeClaim", "Service", "Deployment",
                  "StatefulSet", "DaemonSet", "ReplicaSet", "Job", "CronJob", "Pod", "NetworkPolicy", "Ingress",
-                 "Role", "RoleBinding", "HorizontalPodAutoscaler", "PodDisruptionBudget")
+                 "Role", "RoleBinding", "HorizontalPodAutoscaler", "PodDisruptionBudget", "ResourceQuota",
+                 "LimitRange")
+PSA_PREFIX = "pod-security.kubernetes.io/"
 DROP_META = ("uid", "resourceVersion", "generation", "creationTimestamp", "managedFields", "selfLink",
              "ownerReferences", "finalizers", "deletionTimestamp", "deletionGracePeriodSeconds", "namespace",
              "generateName")
@@ -34,10 +38,6 @@ DROP_ANNOTATION_PREFIXES = ("kubectl.kubernetes.io/last-applied-configuration", 
                             "control-plane.alpha.kubernetes.io/", "kubernetes.io/psp",
                             "endpoints.kubernetes.io/")
 JOB_LABELS = ("controller-uid", "batch.kubernetes.io/controller-uid", "job-name", "batch.kubernetes.io/job-name")
-
-
-class RecordError(Exception):
-    """A record is missing or malformed; the message says what and what to do."""
 
 
 # ---- cleaning ---------------------------------------------------------------------------------
@@ -57,6 +57,8 @@ def _clean_meta(meta: dict) -> dict:
 
 def _clean_pod_spec(spec: dict) -> None:
     spec.pop("nodeName", None)
+    if spec.get("priority") == 0:  # set by the server from the (default) priority class
+        spec.pop("priority")
     spec.pop("serviceAccount", None)  # deprecated twin of serviceAccountName
     injected = {v.get("name") for v in spec.get("volumes") or []
                 if isinstance(v, dict) and str(v.get("name", "")).startswith("kube-api-access-") and "projected" in v}
@@ -120,6 +122,8 @@ def keep_object(obj: dict) -> bool:
         return False  # a Job made from a CronJob (`kubectl create job --from=cronjob/...`) is the student's work
     if kind == "ServiceAccount" and name == "default":
         return False
+    if kind == "Pod" and PROBE_LABEL in (meta.get("labels") or {}):
+        return False  # a grader's connectivity probe (kubelab.graders.network), perhaps still being deleted
     if kind == "ConfigMap" and name in ("kube-root-ca.crt", "openshift-service-ca.crt"):
         return False
     if kind == "Secret" and obj.get("type") == "kubernetes.io/service-account-token":
@@ -142,7 +146,32 @@ def capture_namespace(kube, namespace: str) -> list[dict]:
             obj.setdefault("apiVersion", api_version)
             if keep_object(obj):
                 objects.append(clean_manifest(obj))
-    return objects
+    return objects + bound_cluster_roles(kube, objects) + namespace_psa(kube, namespace)
+
+
+def bound_cluster_roles(kube, objects: list[dict]) -> list[dict]:
+    """The ClusterRoles the namespace's RoleBindings bind (their rules apply in the namespace only: the
+    replay re-creates them as Roles). Built-in roles are kept as well, for the replay to name them."""
+    names = sorted({(o.get("roleRef") or {}).get("name") for o in objects if o.get("kind") == "RoleBinding"
+                    and (o.get("roleRef") or {}).get("kind") == "ClusterRole"} - {None})
+    out = []
+    for name in names[:10]:
+        obj = kube.get("ClusterRole", name)
+        if obj is not None:
+            obj = {"apiVersion": "rbac.authorization.k8s.io/v1", "kind": "ClusterRole", **obj}
+            out.append(clean_manifest(obj))
+    return out
+
+
+def namespace_psa(kube, namespace: str) -> list[dict]:
+    """The namespace itself, with its Pod Security labels only, when it has any (what a PSA lab asks)."""
+    if not hasattr(kube, "get"):  # a reader that only lists namespaced objects
+        return []
+    ns = kube.get("Namespace", namespace)
+    labels = {k: v for k, v in ((ns or {}).get("metadata") or {}).get("labels", {}).items() if k.startswith(PSA_PREFIX)}
+    if not labels:
+        return []
+    return [{"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": namespace, "labels": labels}}]
 
 
 def capture_nodes(kube, scope) -> list[dict]:
@@ -223,10 +252,11 @@ def capture_docker(lab, docker) -> list[dict]:
         info = docker.inspect(name)
         if info is not None:
             spec = container_spec(info)
-            mode = spec.get("network_mode") or ""
-            if mode.startswith("container:"):  # `--network container:<name>` is stored as the container's id
-                other = docker.inspect(mode.split(":", 1)[1])
-                spec["network_mode"] = f"container:{(other or {}).get('Name', mode.split(':', 1)[1]).lstrip('/')}"
+            for key in ("network_mode", "pid_mode"):
+                mode = spec.get(key) or ""
+                if mode.startswith("container:"):  # `--network/--pid container:<name>` is stored as the container's id
+                    other = docker.inspect(mode.split(":", 1)[1])
+                    spec[key] = f"container:{(other or {}).get('Name', mode.split(':', 1)[1]).lstrip('/')}"
             specs.append(spec)
     return specs
 
@@ -289,7 +319,7 @@ def docker_run_text(spec: dict) -> str:
     return shlex.join([a for a in argv if a])
 
 
-def build_record(lab, kube=None, docker=None, result=None) -> dict:
+def build_record(lab, kube=None, docker=None, result=None) -> Record:
     """The record for a lab from live state (readers default to the student's cluster/engine)."""
     from kubelab.labs.engine import Context, check_lab
 
@@ -319,7 +349,7 @@ def build_record(lab, kube=None, docker=None, result=None) -> dict:
     rec["checks"] = {c.id: {"outcome": c.outcome.value, "points": c.points, "max_points": c.max_points,
                             "observed": c.observed} for c in result.checks}
     rec["local_points"] = result.points
-    return rec
+    return Record.parse(rec)
 
 
 # ---- files ------------------------------------------------------------------------------------
@@ -352,7 +382,7 @@ SIDECAR_DIR = "kubelab-files"
 SIDECAR_LIMIT = 64 * 1024 * 1024
 
 
-def write_sidecars(rec: dict, folder: Path | str, docker=None) -> None:
+def write_sidecars(rec: dict | Record, folder: Path | str, docker=None) -> None:
     """The images (`docker save`) and files a Docker lab names, copied next to the record so that
     nbgrader collects them with it; each written atomically, each at most 64 MiB."""
     import shutil
@@ -368,19 +398,27 @@ def write_sidecars(rec: dict, folder: Path | str, docker=None) -> None:
             docker = Docker()
         target = side / f"image-{i}.tar"
         fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", dir=side)
+        too_big = False
         try:
             size = 0
             with os.fdopen(fd, "wb") as fh:
                 for chunk in docker.client.api.get_image(img["ref"]):
                     size += len(chunk)
                     if size > SIDECAR_LIMIT:
-                        raise RecordError(f"image {img['ref']} is larger than {SIDECAR_LIMIT >> 20} MiB")
+                        too_big = True
+                        break
                     fh.write(chunk)
-            os.replace(tmp, target)
+            if too_big:
+                os.unlink(tmp)
+            else:
+                os.replace(tmp, target)
         except BaseException:
             with _suppress():
                 os.unlink(tmp)
             raise
+        if too_big:  # submitted without it (the replay says so); the rest of the work still counts
+            img["skipped"] = f"larger than {SIDECAR_LIMIT >> 20} MiB"
+            continue
         img["file"] = f"{SIDECAR_DIR}/{target.name}"
     for i, f in enumerate(rec.get("files") or []):
         src = Path(f["path"])
@@ -395,56 +433,40 @@ def write_sidecars(rec: dict, folder: Path | str, docker=None) -> None:
         f["file"] = f"{SIDECAR_DIR}/{target.name}"
 
 
-def dump_record(rec: dict) -> str:
+def _dumper():
     import yaml
 
-    return yaml.safe_dump(rec, sort_keys=False, default_flow_style=False, allow_unicode=True)
+    class NoAliasDumper(yaml.SafeDumper):
+        """A record never holds aliases (the loader refuses them): an object met twice is written twice."""
+
+        def ignore_aliases(self, data):
+            return True
+
+    return NoAliasDumper
 
 
-def write_record(rec: dict, folder: Path | str = ".") -> Path:
+def dump_record(rec) -> str:
+    import yaml
+
+    if isinstance(rec, Record):
+        rec = rec.to_dict()
+    return yaml.dump(rec, Dumper=_dumper(), sort_keys=False, default_flow_style=False, allow_unicode=True)
+
+
+def write_record(rec: dict | Record, folder: Path | str = ".") -> Path:
     path = Path(folder) / RECORD_NAME
     write_atomic(path, dump_record(rec))
     return path
 
 
-def load_record(path: Path | str, lab_id: str | None = None) -> dict:
-    """Read and validate a record. Raises RecordError (missing, malformed YAML, wrong lab, bad shape)."""
-    import yaml
-
-    path = Path(path)
-    if not path.is_file():
-        raise RecordError(f"no {RECORD_NAME} in the submission: run the Submit cell of the notebook "
-                          "before you submit")
-    try:
-        size = path.stat().st_size
-        from kubelab.instructor.policy import MAX_RECORD_BYTES
-
-        if size > MAX_RECORD_BYTES:
-            raise RecordError(f"{RECORD_NAME} is {size} bytes (limit {MAX_RECORD_BYTES})")
-        rec = yaml.safe_load(path.read_text(errors="replace"))
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        where = f" at line {mark.line + 1}" if mark is not None else ""
-        raise RecordError(f"{RECORD_NAME} is not valid YAML{where}: {getattr(exc, 'problem', None) or exc}") from exc
-    rec = validate_record(rec, lab_id)
-    rec["_folder"] = str(path.parent)  # where its images and files lie (not part of the record)
-    return rec
+def load_record(path: Path | str, lab_id: str | None = None) -> Record:
+    """Read and validate a record (size, bounded YAML, shape). Raises RecordError (missing, too
+    large, malformed YAML, aliases, wrong lab, bad shape)."""
+    return Record.load(path, lab_id)
 
 
-def validate_record(rec, lab_id: str | None = None) -> dict:
-    if not isinstance(rec, dict) or "kubelab_record" not in rec:
-        raise RecordError(f"{RECORD_NAME} is not a kubelab record (expected a mapping with kubelab_record: {FORMAT})")
-    if lab_id and rec.get("lab") != lab_id:
-        raise RecordError(f"{RECORD_NAME} records lab {rec.get('lab')!r}, this assignment is {lab_id!r}")
-    for key in ("objects", "containers", "commands", "nodes", "networks", "volumes", "images", "files"):
-        rec.setdefault(key, [])
-        if not isinstance(rec[key], list):
-            raise RecordError(f"{RECORD_NAME}: {key} must be a list, found {type(rec[key]).__name__}")
-    for key in ("checks", "evidence"):
-        if not isinstance(rec.get(key, {}), dict):
-            raise RecordError(f"{RECORD_NAME}: {key} must be a mapping")
-        rec.setdefault(key, {})
-    return rec
+def validate_record(rec, lab_id: str | None = None) -> Record:
+    return Record.parse(rec, lab_id)
 
 
 # ---- the notebook's submit step ----------------------------------------------------------------

@@ -1,7 +1,9 @@
 """start / solve / reset: make live state, as the student would (kubectl, docker commands).
 
 Steps run the very commands the rendered solution shows; `kubectl` gets `--context` of the
-course cluster. A failed step raises StepError carrying the command line and its output.
+course cluster, and a shell step (`sh -c "kubectl ..."`) gets a kubeconfig whose current context
+is the course cluster's, whatever the student's own current context is (another cluster, or none).
+A failed step raises StepError carrying the command line and its output.
 """
 
 from __future__ import annotations
@@ -46,6 +48,39 @@ def _kubectl(argv: list[str]) -> list[str]:
     return [binary, "--context", kube_context(), *argv[1:]]
 
 
+_step_kubeconfig: dict[tuple, str | None] = {}
+
+
+def shell_env() -> dict | None:
+    """The environment of a step that is not kubectl itself: KUBECONFIG names a copy of the
+    kubeconfig reduced to the course context (written 0600 in the cache, atomically, again when
+    the kubeconfig changes). None when there is no such context (the step's own error says so)."""
+    from kubelab.cluster.paths import cache_dir
+
+    sources = [p for p in (os.environ.get("KUBECONFIG") or os.path.expanduser("~/.kube/config")).split(os.pathsep) if p]
+    key = (kube_context(), tuple((p, os.path.getmtime(p) if os.path.exists(p) else 0.0) for p in sources))
+    if key not in _step_kubeconfig:
+        try:
+            proc = subprocess.run([_kubectl(["kubectl"])[0], "config", "view", "--minify", "--flatten", "--raw",
+                                   "--context", key[0]], capture_output=True, text=True, timeout=30)
+        except (OSError, subprocess.TimeoutExpired):
+            proc = None   # no kubectl (a Docker-only machine): the step runs as it is
+        path = None
+        if proc is not None and proc.returncode == 0 and proc.stdout.strip():
+            target = cache_dir() / f"kubeconfig-{key[0]}"
+            target.parent.mkdir(parents=True, exist_ok=True)
+            tmp = target.with_suffix(".tmp")
+            fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+            with os.fdopen(fd, "w") as fh:
+                fh.write(proc.stdout)
+            os.replace(tmp, target)
+            path = str(target)
+        _step_kubeconfig.clear()
+        _step_kubeconfig[key] = path
+    path = _step_kubeconfig[key]
+    return {**os.environ, "KUBECONFIG": path} if path else None
+
+
 def manifests_yaml(docs: list[dict]) -> str:
     return yaml.safe_dump_all(docs, sort_keys=False, default_flow_style=False)
 
@@ -66,7 +101,8 @@ def run_step(step: Step, log: Log = _quiet) -> str:
     full = _kubectl(argv)
     log(f"$ {step_text(step).splitlines()[0]}")
     try:
-        proc = subprocess.run(full, input=stdin, capture_output=True, text=True, timeout=timeout)
+        env = shell_env() if argv and argv[0] not in ("kubectl", "docker") else None
+        proc = subprocess.run(full, input=stdin, capture_output=True, text=True, timeout=timeout, env=env)
     except FileNotFoundError as exc:
         raise StepError(f"{full[0]}: not found on PATH (needed for: {shlex.join(full)})") from exc
     except subprocess.TimeoutExpired as exc:
@@ -134,9 +170,13 @@ def start(lab: Lab, log: Log = _quiet, ensure: bool = True) -> None:
     run_steps(lab.seed_steps(), log)
 
 
-def solve(lab: Lab, log: Log = _quiet, near_miss: str | None = None) -> None:
-    """Apply the reference solution (or a declared near-miss of it)."""
-    if near_miss:
+def solve(lab: Lab, log: Log = _quiet, near_miss: str | None = None, variant: str | None = None) -> None:
+    """Apply the reference solution (or a declared near-miss of it, or a declared variant)."""
+    if near_miss and variant:
+        raise ValueError("give a near-miss or a variant, not both")
+    if variant:
+        run_steps(lab.variant_steps(lab.variant_by_id(variant)), log)
+    elif near_miss:
         nm = next((n for n in lab.near_misses if n.id == near_miss), None)
         if nm is None:
             raise KeyError(f"lab {lab.id} has no near-miss {near_miss!r}")
@@ -145,21 +185,104 @@ def solve(lab: Lab, log: Log = _quiet, near_miss: str | None = None) -> None:
         run_steps(lab.solution_steps(), log)
 
 
-def reset(lab: Lab, log: Log = _quiet, wait: bool = True) -> None:
-    """Delete what the lab owns: its namespace, labelled cluster-scoped objects, its Docker objects."""
+def reset(lab: Lab, log: Log = _quiet, wait: bool = True, keep_namespace: bool = False) -> None:
+    """Delete what the lab owns: its namespace, labelled cluster-scoped objects, its Docker objects.
+
+    keep_namespace: empty the namespace instead of deleting it (every object the lab or the student
+    made in it is deleted and waited for; only the namespace and what the control plane puts in
+    every namespace stay). A `start` right after then need not wait for a Terminating namespace to
+    vanish (seconds of the namespace controller's work): what `fresh` does between tests. A
+    namespace that is already terminating is deleted as without it (start waits for it)."""
     run_steps(lab.extra_reset_steps(), log)
     if lab.shape == "docker" or lab.docker:
         _reset_docker(lab, log)
     if lab.shape != "docker":
-        if lab.namespace:
+        if lab.namespace and keep_namespace and _namespace_phase(lab.namespace) == "Active":
+            empty_namespace(lab.namespace, log)
+        elif lab.namespace:
             # pods first with no grace period: namespace deletion then takes seconds, not 30 s
             run_step(Run(["kubectl", "delete", "pods", "--all", "-n", lab.namespace, "--grace-period=0", "--force",
                           "--ignore-not-found", "--wait=false"], ok_codes=(0, 1)), log)
             run_step(Run(["kubectl", "delete", "namespace", lab.namespace, "--ignore-not-found", "--wait=false"]), log)
         for kind in lab.cluster_kinds:
             run_step(Run(["kubectl", "delete", kind, "-l", f"{LAB_LABEL}={lab.id}", "--ignore-not-found"]), log)
-        if wait and lab.namespace:
+        if wait and lab.namespace and not keep_namespace:
             _wait_namespace_gone(lab.namespace, log)
+
+
+def fresh(lab: Lab, log: Log = _quiet, ensure: bool = True) -> None:
+    """Reset the lab keeping its namespace, then start it: a clean lab without waiting for a namespace to go."""
+    reset(lab, log, keep_namespace=True)
+    start(lab, log, ensure=ensure)
+
+
+# Deleted first (so that no pod is re-created meanwhile), pods last, all in one listing.
+_CONTROLLERS = ("cronjobs.batch", "deployments.apps", "statefulsets.apps", "daemonsets.apps", "jobs.batch",
+                "replicasets.apps", "replicationcontrollers")
+ROOT_CA = "kube-root-ca.crt"  # published into every namespace by the control plane: kept
+_kinds_cache: list[str] = []
+
+
+def _stdout(argv: list[str], timeout: float = 60.0) -> str:
+    """A read-only kubectl command's stdout (its warnings on stderr left out). Raises StepError."""
+    full = _kubectl(argv)
+    try:
+        proc = subprocess.run(full, capture_output=True, text=True, timeout=timeout)
+    except subprocess.TimeoutExpired as exc:
+        raise StepError(f"no answer within {timeout:g} s: {shlex.join(full)}") from exc
+    if proc.returncode != 0:
+        raise StepError(f"command failed (exit {proc.returncode}): {shlex.join(full)}\n{proc.stderr[-2000:]}")
+    return proc.stdout
+
+
+def _namespaced_kinds() -> list[str]:
+    """Every namespaced resource type that can be listed and deleted (API discovery, once per process)."""
+    if not _kinds_cache:
+        out = _stdout(["kubectl", "api-resources", "--namespaced=true", "--verbs=list,delete", "-o", "name"])
+        names = [n for n in out.split() if n != "events.events.k8s.io"]  # the core Events again
+        _kinds_cache[:] = [k for k in _CONTROLLERS if k in names] + \
+            sorted(n for n in names if n not in _CONTROLLERS and n not in ("pods", "configmaps")) + ["pods"]
+    return list(_kinds_cache)
+
+
+def empty_namespace(namespace: str, log: Log = _quiet, timeout: float = 120.0) -> None:
+    """Delete every object in the namespace and wait until they are gone; the namespace stays.
+
+    One listing of every kind, controllers first (no pod is re-created meanwhile), pods last with
+    no grace period; then the namespace is read until nothing is left (objects with finalizers,
+    such as a PVC in use, take a moment). The `default` ServiceAccount goes too (a lab may have
+    patched it) and is waited for until the control plane has made it anew, so a pod can be
+    created right after. About 0.5 s for a lab's namespace (deleting it takes seconds)."""
+    kinds = _namespaced_kinds()
+    gone = ["--ignore-not-found", "--wait=false"]
+    run_step(Run(["kubectl", "delete", ",".join(kinds), "--all", "-n", namespace, "--grace-period=0", "--force", *gone]),
+             log)
+    run_step(Run(["kubectl", "delete", "configmaps", "-n", namespace, "--field-selector", f"metadata.name!={ROOT_CA}",
+                  *gone]), log)
+    listed = [k for k in kinds if k != "events"] + ["configmaps"]
+    kept = {"serviceaccount/default", f"configmap/{ROOT_CA}"}
+    deadline = time.monotonic() + timeout
+    tries = 0
+    while True:
+        names = _stdout(["kubectl", "get", ",".join(listed), "-n", namespace, "-o", "name", "--ignore-not-found"]).split()
+        left = [n for n in names if n not in kept]
+        if not left and "serviceaccount/default" in names:
+            return
+        if time.monotonic() > deadline:
+            raise StepError(f"namespace {namespace} still holds {', '.join(left[:10]) or 'no default ServiceAccount'} "
+                            f"{timeout:g} s after deleting everything in it; see `kubectl get all -n {namespace}`")
+        tries += 1
+        if left and tries % 10 == 0:  # made after the listing (a controller's last pod): delete it too
+            run_step(Run(["kubectl", "delete", *left, "-n", namespace, "--grace-period=0", "--force", *gone]), log)
+        time.sleep(0.1)
+
+
+def _namespace_phase(namespace: str) -> str | None:
+    """'Active', 'Terminating', or None when the namespace does not exist."""
+    from kubelab.graders.k8s import Kube
+
+    ns = Kube().get("Namespace", namespace)
+    return None if ns is None else ((ns.get("status") or {}).get("phase") or "Active")
 
 
 def _wait_namespace_gone(namespace: str, log: Log, timeout: float = 120.0, only_if_terminating: bool = False) -> None:
@@ -177,7 +300,7 @@ def _wait_namespace_gone(namespace: str, log: Log, timeout: float = 120.0, only_
         if time.monotonic() > deadline:
             raise StepError(f"namespace {namespace} is still terminating after {timeout:g} s; "
                             f"see `kubectl get ns {namespace} -o yaml`")
-        time.sleep(0.5)
+        time.sleep(0.25)
 
 
 def _reset_docker(lab: Lab, log: Log) -> None:
@@ -187,11 +310,14 @@ def _reset_docker(lab: Lab, log: Log) -> None:
     client = docker_client()
     label = f"{DOCKER_LABEL}={lab.id}"
     names = set(lab.docker.get("containers", []))
-    for c in client.containers.list(all=True):
-        if c.name in names or c.labels.get(DOCKER_LABEL) == lab.id:
-            log(f"docker rm -f {c.name}")
+    # the engine's list as such (containers.list() inspects each container after listing: one that
+    # another test removes meanwhile would raise NotFound there)
+    for c in client.api.containers(all=True):
+        name = (c.get("Names") or ["/"])[0].lstrip("/")
+        if name in names or (c.get("Labels") or {}).get(DOCKER_LABEL) == lab.id:
+            log(f"docker rm -f {name}")
             try:
-                c.remove(force=True, v=False)
+                client.api.remove_container(c["Id"], force=True, v=False)
             except docker.errors.NotFound:
                 pass  # gone between listing and removal: nothing left to undo
     for n in set(lab.docker.get("networks", [])) | {n.name for n in client.networks.list(filters={"label": label})}:

@@ -44,22 +44,46 @@ def _fail(action: str, exc: Exception) -> None:
 
 
 @lab_app.command("list")
-def list_(as_json: bool = typer.Option(False, "--json", help="machine-readable output")) -> None:
-    """Every lab: id, title, topic, points, cluster shape."""
+def list_(as_json: bool = typer.Option(False, "--json", help="machine-readable output"),
+          wide: bool = typer.Option(False, "--wide", help="also the cluster shape and the minutes")) -> None:
+    """Every lab: id, title, topic, points (--wide: also cluster shape, minutes)."""
     from kubelab.labs.registry import all_labs
 
     labs = sorted(all_labs().values(), key=lambda lab: (lab.topic, lab.id))
     if as_json:
         typer.echo(json.dumps([lab.summary() for lab in labs], indent=2))
         return
-    from rich.table import Table
+    _console().print(lab_table(labs, wide=wide))
 
-    table = Table(title="kubelab labs", title_justify="left")
-    for col in ("id", "title", "topic", "points", "shape", "min"):
-        table.add_column(col, justify="right" if col in ("points", "min") else "left")
-    for lab in labs:
-        table.add_row(lab.id, lab.title, lab.topic, f"{lab.max_points:g}", lab.shape, str(lab.minutes))
-    _console().print(table)
+
+def lab_table(labs, wide: bool = False):
+    """The `lab list` table. Ids are never cut or wrapped (students type them); the title folds.
+    In a terminal's width the labs are grouped under their topic; --wide adds the topic, shape
+    and minutes as columns."""
+    from itertools import groupby
+
+    from rich import box
+    from rich.table import Table
+    from rich.text import Text
+
+    table = Table(title="kubelab labs", title_justify="left", box=box.SIMPLE_HEAD, pad_edge=False)
+    table.add_column("id", no_wrap=True)
+    table.add_column("title", overflow="fold")
+    if wide:
+        table.add_column("topic", no_wrap=True)
+    table.add_column("points", justify="right", no_wrap=True)
+    if wide:
+        table.add_column("shape", no_wrap=True)
+        table.add_column("min", justify="right", no_wrap=True)
+        for lab in labs:
+            table.add_row(lab.id, lab.title, lab.topic, f"{lab.max_points:g}", lab.shape, str(lab.minutes))
+        return table
+    for topic, group in groupby(labs, key=lambda lab: lab.topic):
+        table.add_row(Text(topic, style="bold"), "", "")
+        for lab in group:
+            table.add_row(lab.id, lab.title, f"{lab.max_points:g}")
+        table.add_section()
+    return table
 
 
 @lab_app.command()
@@ -74,14 +98,37 @@ def show(lab_id: str = typer.Argument(..., help="lab id")) -> None:
     _console().print(Markdown(text))
 
 
+def _started(lab) -> bool:
+    """Is the lab's namespace there (and not being deleted)? False for Docker labs."""
+    if not lab.namespace or lab.shape == "docker":
+        return False
+    from kubernetes.client.exceptions import ApiException
+
+    from kubelab.cluster.kube import core
+
+    try:
+        ns = core().read_namespace(lab.namespace)
+    except ApiException as exc:
+        if exc.status == 404:
+            return False
+        raise
+    return ns.status.phase != "Terminating"
+
+
 @lab_app.command()
 def start(lab_id: str = typer.Argument(..., help="lab id"),
-          fresh: bool = typer.Option(False, "--fresh", help="reset the lab first")) -> None:
+          fresh: bool = typer.Option(False, "--fresh", help="reset the lab first"),
+          keep: bool = typer.Option(False, "--keep", help="leave a lab that is already started as it is "
+                                    "(what `make course` does: your work survives)")) -> None:
     """Ensure the cluster shape (or Docker), create the lab namespace and seed it."""
     from kubelab.labs import actions
 
     lab = _lab(lab_id)
     try:
+        if keep and not fresh and _started(lab):
+            typer.echo(f"lab {lab_id} is already started in namespace {lab.namespace}: your work there is kept "
+                       f"(`kubelab lab start {lab_id} --fresh` starts it over)")
+            return
         if fresh:
             actions.reset(lab, _log)
         actions.start(lab, _log)
@@ -122,16 +169,18 @@ def hint(lab_id: str = typer.Argument(..., help="lab id"),
 
 @lab_app.command()
 def solve(lab_id: str = typer.Argument(..., help="lab id"),
-          near_miss: Optional[str] = typer.Option(None, "--near-miss", help="apply a declared near-miss instead")) -> None:
+          near_miss: Optional[str] = typer.Option(None, "--near-miss", help="apply a declared near-miss instead"),
+          variant: Optional[str] = typer.Option(None, "--variant", help="apply a declared variant (another correct solution)")) -> None:
     """Apply the reference solution (the commands the README shows)."""
     from kubelab.labs import actions
 
     lab = _lab(lab_id)
     try:
-        actions.solve(lab, _log, near_miss=near_miss)
+        actions.solve(lab, _log, near_miss=near_miss, variant=variant)
     except Exception as exc:
         _fail(f"solve {lab_id}", exc)
-    typer.echo(f"applied the {'near-miss ' + near_miss if near_miss else 'reference solution'} of {lab_id}")
+    what = f"near-miss {near_miss}" if near_miss else f"variant {variant}" if variant else "reference solution"
+    typer.echo(f"applied the {what} of {lab_id}")
 
 
 @lab_app.command()
@@ -155,7 +204,13 @@ def lint() -> None:
     from kubelab.labs.registry import lab_folders
     from kubelab.lint_report import report
 
-    report(lint_all(), f"{len(lab_folders())} lab folder(s) OK")
+    from kubelab.labs.registry import all_labs
+
+    problems = lint_all()
+    live_only = [] if problems else [f"\n  {lab.id}: {lab.not_autogradable}" for lab in all_labs().values()
+                                     if lab.not_autogradable]
+    report(problems, f"{len(lab_folders())} lab folder(s) OK" +
+           (f"; not class-autogradable (graded live only):{''.join(sorted(live_only))}" if live_only else ""))
 
 
 @lab_app.command()

@@ -101,11 +101,16 @@ def check_lab(lab: Lab, only: Iterable[str] | None = None, ctx: Context | None =
 
 def wait_for(lab: Lab, predicate, timeout: float = 90.0, interval: float = 1.0,
              ctx: Context | None = None) -> LabResult:
-    """Check repeatedly until predicate(result) holds or timeout passes; return the last result."""
+    """Check repeatedly until predicate(result) holds or timeout passes; return the last result.
+
+    The first re-checks come soon (0.2 s, then growing to `interval`): most states a solution makes
+    show within a second or two, and a check that reads a slow behaviour is not polled hard."""
     ctx = ctx or Context(lab)
     deadline = time.monotonic() + timeout
+    pause = min(0.2, interval)
     while True:
         result = check_lab(lab, ctx=ctx)
         if predicate(result) or time.monotonic() >= deadline:
             return result
-        time.sleep(interval)
+        time.sleep(max(0.0, min(pause, deadline - time.monotonic())))
+        pause = min(interval, pause * 1.5)

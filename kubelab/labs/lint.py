@@ -2,26 +2,33 @@
 
 Each problem names the file (and line where known) and says what is wrong:
 ids unique and well-formed, points numeric, titles/hints/task/solution present, near-misses
-naming real checks and parameters, images from the catalog, rendered files in sync.
-"""
+naming real checks and parameters, images from the catalog (variants may spell them differently),
+rendered files in sync. Two warnings fail lint too, because such a check fails every student who
+picks another name: a check path that selects by a literal name instead of a lab parameter
+(`[name=data]`), and one that selects by a parameter whose value the task text never states."""
 
 from __future__ import annotations
 
+import ast
 import numbers
+import re
 from dataclasses import dataclass
 from pathlib import Path
 
 from kubelab.labs.model import ID_RE, SHAPES, TOPICS, Apply, Lab, Run
 from kubelab.labs.registry import LabLoadError, lab_folders, labs_dir, load_folder
 
+MIN_VARIANTS = 2  # correct alternative solutions every lab proves (a correct answer marked wrong is a defect)
+
 
 @dataclass
 class Problem:
     path: str
     message: str
+    level: str = "error"   # "warning": still a problem (lint fails), but about grading, not the format
 
     def __str__(self) -> str:
-        return f"{self.path}: {self.message}"
+        return f"{self.path}: {'warning: ' if self.level == 'warning' else ''}{self.message}"
 
 
 def _rel(path: Path) -> str:
@@ -91,6 +98,19 @@ def lint_lab(lab: Lab) -> list[Problem]:
         elif lab._reset is None:
             add("node_scope without @lab.reset_steps: autograde re-applies node state and needs the steps that undo it")
 
+    for name in ("cluster_wide", "not_autogradable"):
+        if not isinstance(getattr(lab, name), str):
+            add(f"{name} must be a text (the reason), found {getattr(lab, name)!r}")
+    if lab.cluster_wide:
+        if lab.shape == "docker":
+            add("cluster_wide is for cluster labs")
+        if lab._reset is None:
+            add("cluster_wide without @lab.reset_steps: reset must put the cluster back "
+                "(`python -m kubelab.cluster.system restore <part>`)")
+        if not lab.not_autogradable:
+            add("cluster_wide but class-autogradable: a class replay runs in a sandbox namespace and cannot "
+                "re-create what breaks the whole cluster; say why in not_autogradable=\"...\"")
+
     try:
         steps = lab.solution_steps()
     except Exception as exc:
@@ -102,6 +122,7 @@ def lint_lab(lab: Lab) -> list[Problem]:
         if not isinstance(step, (Apply, Run)):
             add(f"solution step {step!r} is neither Apply(...) nor Run([...])")
     out += _image_problems(lab, steps or [], labpy)
+    out += literal_name_problems(lab)
 
     if not lab.near_misses:
         add("declares no near-miss (lab.near_miss(...): a solution with one mistake and the check that must fail)")
@@ -125,9 +146,109 @@ def lint_lab(lab: Lab) -> list[Problem]:
         except Exception as exc:
             add(f"near-miss {nm.id!r} does not render: {type(exc).__name__}: {exc}")
 
+    if len(lab.variants) < MIN_VARIANTS:
+        add(f"declares {len(lab.variants)} variant(s); every lab proves at least {MIN_VARIANTS} correct solutions "
+            "written differently from the reference (lab.variant(...): imperative vs YAML, short image names, "
+            "other units, named ports ...)")
+    v_ids: set[str] = set()
+    for v in lab.variants:
+        if v.id in v_ids or v.id in nm_ids:
+            add(f"variant {v.id!r} is declared twice (variant and near-miss ids share one space)")
+        v_ids.add(v.id)
+        if not ID_RE.match(v.id):
+            add(f"variant id {v.id!r} is not well-formed (lower-case words joined by '-')")
+        unknown = set(v.params) - set(lab.params)
+        if unknown:
+            add(f"variant {v.id!r} changes unknown parameter(s) {', '.join(sorted(unknown))}")
+        try:
+            vsteps = lab.variant_steps(v)
+        except Exception as exc:
+            add(f"variant {v.id!r} does not render: {type(exc).__name__}: {exc}")
+            continue
+        if not vsteps:
+            add(f"variant {v.id!r} has no steps")
+        elif steps is not None and [step_key(s) for s in vsteps] == [step_key(s) for s in steps]:
+            add(f"variant {v.id!r} is the reference solution itself; write it differently")
+        for img in _step_images(vsteps):
+            if not _in_catalog(img):
+                add(f"variant {v.id!r} uses image {img!r}, which is no spelling of a catalog image "
+                    f"(a variant may write a catalog reference differently, e.g. nginx:1.22.1, but not another image)")
+
     if not out:
         out += _render_problems(lab)
     return out
+
+
+_NAME_SELECTOR = re.compile(r"\[name=([^\]]*)\]")
+_HOLE = "\0"  # where an f-string interpolates a value
+
+
+def _param_keys(params) -> dict[str, str]:
+    """{value as text: parameter key} for the lab's scalar parameters."""
+    return {str(v): k for k, v in dict(params).items() if isinstance(v, (str, int)) and not isinstance(v, bool)}
+
+
+def literal_name_problems(lab: Lab) -> list[Problem]:
+    """Field paths in lab.py that select a list item by a literal name (`spec.volumes[name=data]`)
+    instead of a lab parameter (`[name={P.volume}]`). If the task fixes the name, it must come from
+    the parameter the task text shows; if the task does not, a student who picks another name loses
+    the check, so the check must find the item by what the task fixes (e.g. the volume that mounts
+    the claim)."""
+    path = lab.folder / "lab.py" if lab.folder else None
+    if path is None or not path.exists():
+        return []
+    try:
+        tree = ast.parse(path.read_text(), filename=str(path))
+    except SyntaxError:
+        return []
+    keys = _param_keys(lab.params)
+    problems = []
+    for node in ast.walk(tree):
+        if isinstance(node, ast.JoinedStr):
+            problems += _unstated_name_problems(lab, node, path)
+            text = "".join(v.value if isinstance(v, ast.Constant) and isinstance(v.value, str) else _HOLE
+                           for v in node.values)
+        elif isinstance(node, ast.Constant) and isinstance(node.value, str):
+            text = node.value
+        else:
+            continue
+        for m in _NAME_SELECTOR.finditer(text):
+            name = m.group(1)
+            if _HOLE in name:
+                continue
+            same = f" (P.{keys[name]} is {name!r}: if that is the name meant, write [name={{P.{keys[name]}}}])" \
+                if name in keys else ""
+            problems.append(Problem(
+                f"{_rel(path)}:{node.lineno}",
+                f"a field path selects [name={name}], a literal name, not taken from a lab parameter{same}; a name the task "
+                f"does not fix fails every correct solution that picks another: find the item by what the task "
+                f"fixes instead", level="warning"))
+    return problems
+
+
+def _unstated_name_problems(lab: Lab, node: ast.JoinedStr, path: Path) -> list[Problem]:
+    """`[name={P.key}]` where the task text never shows P.key's value: the student cannot know the name."""
+    out = []
+    parts = node.values
+    for before, value in zip(parts, parts[1:]):
+        if not (isinstance(before, ast.Constant) and isinstance(before.value, str) and before.value.endswith("[name=")
+                and isinstance(value, ast.FormattedValue) and isinstance(value.value, ast.Attribute)
+                and isinstance(value.value.value, ast.Name) and value.value.value.id in ("P", "p")):
+            continue
+        key = value.value.attr
+        if key in lab.params and f"{lab.params[key]}" not in str(lab.task):
+            out.append(Problem(f"{_rel(path)}:{node.lineno}",
+                               f"a field path selects [name={{P.{key}}}] ({lab.params[key]!r}), a name the task text "
+                               f"never states: state it in the task or find the item by what the task fixes",
+                               level="warning"))
+    return out
+
+
+def step_key(step) -> str:
+    """A step as text, to tell a variant from the reference."""
+    from kubelab.labs.actions import step_text
+
+    return step_text(step)
 
 
 def _image_problems(lab: Lab, steps: list, labpy: str) -> list[Problem]:
@@ -144,6 +265,25 @@ def _image_problems(lab: Lab, steps: list, labpy: str) -> list[Problem]:
                     problems.append(Problem(labpy, f"solution uses image {img!r}, which is not in the image catalog "
                                                    f"(use lab_image(key) with a key from cluster/images.yaml)"))
     return problems
+
+
+def _in_catalog(img: str) -> bool:
+    from kubelab.cluster.api import image_catalog
+    from kubelab.graders.meaning import same_image
+
+    return any(same_image(img, v["ref"]) for v in image_catalog().values())
+
+
+def _step_images(steps: list) -> list[str]:
+    """Images a list of steps runs: `image:` in applied manifests and `--image=` of kubectl."""
+    found = []
+    for step in steps:
+        if isinstance(step, Apply):
+            for doc in step.docs():
+                found += _images_in(doc)
+        elif isinstance(step, Run) and step.argv and step.argv[0] == "kubectl":
+            found += [a.split("=", 1)[1] for a in step.argv if a.startswith("--image=")]
+    return found
 
 
 def _images_in(obj) -> list[str]:

@@ -16,6 +16,10 @@ A lab folder's `lab.py` builds one `Lab` named `lab`:
 
     lab.near_miss("wrong-port", "container port 8080", fails=["container-port"], params={"port": 8080})
 
+    @lab.variant("kubectl-run", "kubectl run with the short image name nginx:1.22.1")
+    def kubectl_run(p):               # a correct solution written differently: must score full marks
+        return [Run(["kubectl", "run", p.pod, "-n", p.namespace, "--image=nginx:1.22.1", ...])]
+
 Every value lives in P and reaches task text, titles, hints, checks and solution from there.
 """
 
@@ -29,7 +33,7 @@ from typing import Any, Callable, Iterable
 ID_RE = re.compile(r"^[a-z][a-z0-9]*(-[a-z0-9]+)*$")
 SHAPES = ("docker", "single", "course")
 TOPICS = ("docker", "namespaces-cgroups", "pods", "controllers", "probes", "storage", "config", "scheduling",
-          "services", "misc")
+          "services", "networking", "security", "troubleshooting", "misc")
 LAB_LABEL = "kubelab.io/lab"      # Kubernetes objects a lab owns
 DOCKER_LABEL = "kubelab.lab"      # Docker objects a lab owns
 
@@ -117,6 +121,23 @@ class NearMiss:
 
 
 @dataclass
+class Variant:
+    """A correct solution written differently from the reference, the way real students write it
+    (imperative `kubectl run/create/expose` instead of YAML, short image names, other units, named
+    ports, `matchExpressions`, other names where the task fixes none). It must score full marks.
+
+    Either `steps` (the whole solution, written the other way) or `params`/`after` (the reference
+    re-rendered with parameters the task leaves free, then extra steps such as a `kubectl patch`).
+    """
+
+    id: str
+    description: str
+    steps: Callable[[Params], list[Step]] | None = None
+    params: dict = field(default_factory=dict)
+    after: Callable[[Params], list[Step]] | None = None
+
+
+@dataclass
 class Lab:
     id: str
     title: str
@@ -131,8 +152,17 @@ class Lab:
     secret_params: tuple[str, ...] = ()  # parameters whose values are secret: masked in every message
     node_scope: NodeScope | None = None  # node labels/taints/cordons the lab concerns (recorded and replayed)
     settle: float = 0.0  # seconds the graded behaviour needs to show (a probe's first restart): a replay waits
+    # what the lab breaks for the whole cluster (CoreDNS, a node's kubelet, the scheduler), "" when nothing:
+    # its tests hold cluster.lock exclusively (they run alone), an exam draws at most one such lab and
+    # seeds it last, and its @lab.reset_steps must restore the cluster baseline (kubelab.cluster.system)
+    cluster_wide: str = ""
+    # why a class autograde cannot re-create this lab's graded state in a sandbox namespace, "" when it
+    # can: `kubelab instructor build` leaves the lab out, autograde refuses it, lint shows the reason;
+    # self-paced learners and the exam grade it live as every lab
+    not_autogradable: str = ""
     checks: list[Check] = field(default_factory=list)
     near_misses: list[NearMiss] = field(default_factory=list)
+    variants: list[Variant] = field(default_factory=list)
     folder: Path | None = None
     _seed: Callable[[Params], list[Step]] | None = None
     _solution: Callable[[Params], list[Step]] | None = None
@@ -174,6 +204,25 @@ class Lab:
         self.near_misses.append(nm)
         return nm
 
+    def variant(self, id: str, description: str, *, params: dict | None = None,
+                after: Callable[[Params], list[Step]] | None = None):
+        """Declare a correct alternative solution (it must score full marks).
+
+        As a decorator, `@lab.variant(id, description)` over `fn(p) -> steps` gives the whole
+        alternative solution; called with `params=` and/or `after=` it re-renders the reference
+        with those parameters and runs `after(p)` steps on top. Returns the Variant (or the
+        decorated function)."""
+        if params is not None or after is not None:
+            v = Variant(id, description, None, dict(params or {}), after)
+            self.variants.append(v)
+            return v
+
+        def deco(fn):
+            self.variants.append(Variant(id, description, fn))
+            return fn
+
+        return deco
+
     # -- derived ------------------------------------------------------------------------
     @property
     def kind(self) -> str:
@@ -209,13 +258,32 @@ class Lab:
             steps += list(nm.after(params))
         return steps
 
+    def variant_by_id(self, variant_id: str) -> Variant:
+        for v in self.variants:
+            if v.id == variant_id:
+                return v
+        raise KeyError(f"lab {self.id} has no variant {variant_id!r}; variants: "
+                       f"{', '.join(v.id for v in self.variants) or 'none'}")
+
+    def variant_steps(self, v: Variant) -> list[Step]:
+        params = self.params.replace(**v.params) if v.params else self.params
+        steps = list(v.steps(params)) if v.steps else self.solution_steps(params)
+        if v.after:
+            steps += list(v.after(params))
+        return steps
+
     def extra_reset_steps(self) -> list[Step]:
         return list(self._reset(self.params)) if self._reset else []
 
     def secrets(self) -> list[str]:
         return [str(self.params[k]) for k in self.secret_params if k in self.params]
 
+    @property
+    def class_autogradable(self) -> bool:
+        return not self.not_autogradable
+
     def summary(self) -> dict:
         return {"id": self.id, "title": self.title, "topic": self.topic, "shape": self.shape,
                 "minutes": self.minutes, "points": self.max_points, "checks": len(self.checks),
-                "namespace": self.namespace}
+                "namespace": self.namespace, **({"cluster_wide": self.cluster_wide} if self.cluster_wide else {}),
+                **({"not_autogradable": self.not_autogradable} if self.not_autogradable else {})}

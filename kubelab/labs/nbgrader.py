@@ -1,9 +1,14 @@
-"""nbgrader grade cells: `grade(lab_id, check_id)` runs one check against the live state.
+"""nbgrader grade cells: `grade(lab_id, check_id)`, the one grade entry point of every grade cell.
 
 On success it returns None and prints nothing (full marks); on failure it raises
 AssertionError with the check's message and hint (zero marks). When the cluster or Docker
 cannot be asked it raises CheckInfrastructureError (not the student's fault: re-run the
 autograder once the cluster is up). It never writes to stderr, which nbgrader would score 0.
+
+Where it grades: under `kubelab autograde` ($KUBELAB_REPLAY names the replay of the submission)
+the check runs against that replay (kubelab.instructor.grade.grade_cell); otherwise against the
+live state of this machine (the student's own cluster / Docker engine). The same cell serves
+the lab's notebook and the course notebook; kubelab.instructor.grade never imports this module.
 """
 
 from __future__ import annotations
@@ -11,22 +16,20 @@ from __future__ import annotations
 import contextlib
 import io
 import logging
+import os
 import warnings
 
 from kubelab.labs.render import grade_cells  # noqa: F401  (re-exported: a lab's grade cells)
 
+REPLAY_ENV = "KUBELAB_REPLAY"  # = kubelab.instructor.grade.ENV
+
 
 def grade(lab_id: str, check_id: str) -> None:
-    """Grade one check of a lab; raise AssertionError when it does not pass.
+    """Grade one check of a lab; raise AssertionError when it does not pass."""
+    if os.environ.get(REPLAY_ENV):
+        from kubelab.instructor.grade import grade_cell
 
-    Under `kubelab autograde` ($KUBELAB_REPLAY set) the check runs against the submission's
-    replay instead (kubelab.instructor.grade), so a lab's own notebook can be autograded too."""
-    import os
-
-    if os.environ.get("KUBELAB_REPLAY"):
-        from kubelab.instructor.grade import grade as replay_grade
-
-        return replay_grade(lab_id, check_id)
+        return grade_cell(lab_id, check_id)
     from kubelab.labs.engine import check_lab
     from kubelab.labs.registry import get_lab
 

@@ -39,6 +39,7 @@ TOPICS: dict[str, str] = {
     "scheduling": "Scheduling",
     "architecture": "Kubernetes architecture",
     "networking": "Services and networking",
+    "security": "Security",
 }
 
 TRUE_FALSE_OPTIONS = {"a": "True", "b": "False"}
@@ -61,6 +62,8 @@ class Question:
     yaml: str = ""
     file: str = ""
     line: int = 0
+    #: set on a session's shuffled copy: shown key -> the bank's key (see kubelab.quiz.shuffle)
+    shown_from: dict[str, str] = field(default_factory=dict)
 
     @property
     def choices(self) -> dict[str, str]:
@@ -194,7 +197,7 @@ def _parse_files(files: list[Path]) -> list[Question]:
 # Parsing ~250 questions of YAML costs ~50 ms; a JSON copy keyed by the files'
 # mtimes and sizes loads in a few. It lives in the data dir and is rewritten
 # atomically (temp file + rename) whenever a topic file changes.
-_DISK_CACHE_VERSION = 1
+_DISK_CACHE_VERSION = 2
 
 
 def _disk_cache_path() -> Path | None:

@@ -51,7 +51,8 @@ def _store():
         _fail(str(exc))
 
 
-def _practice(questions, mode: str, plain: bool, resume_sid: Optional[str] = None) -> None:
+def _practice(questions, mode: str, plain: bool, resume_sid: Optional[str] = None,
+              seed: Optional[int] = None) -> None:
     from kubelab.quiz import session
     from kubelab.quiz.terminal import make_terminal
 
@@ -59,9 +60,10 @@ def _practice(questions, mode: str, plain: bool, resume_sid: Optional[str] = Non
     term = make_terminal(plain)
     if resume_sid:
         sid = resume_sid
+        seed = store.session_meta(sid).get("seed")   # the options come back in the same order
     else:
-        sid = store.start_session(mode, [q.id for q in questions])
-    out = session.run(questions, term, store, sid, mode)
+        sid = store.start_session(mode, [q.id for q in questions], {"seed": seed})
+    out = session.run(questions, term, store, sid, mode, shuffle_seed=seed)
     if not out.interrupted:
         store.finish_session(sid)
     term.write(session.summary(out, term.style))
@@ -103,7 +105,7 @@ def quiz(
     cards = store.cards()
     store.close()
     picked = pick_practice(questions, cards, today(), count, seed)
-    _practice(picked, "quiz", plain)
+    _practice(picked, "quiz", plain, seed=seed)
 
 
 @quiz_app.command()
@@ -129,7 +131,7 @@ def review(
         typer.echo(f"Nothing due today ({day.isoformat()}).{nxt}")
         return
     typer.echo(f"{len(due)} question(s) due today.")
-    _practice(due, "review", plain)
+    _practice(due, "review", plain, seed=seed)
 
 
 @quiz_app.command()
@@ -152,13 +154,14 @@ def exam(
     plan = exam_mod.ExamPlan(questions, minutes, pass_mark)
     store = _store()
     term = make_terminal(plain)
-    sid = store.start_session("exam", [q.id for q in questions], {"minutes": minutes, "pass_mark": pass_mark})
+    sid = store.start_session("exam", [q.id for q in questions],
+                              {"minutes": minutes, "pass_mark": pass_mark, "seed": seed})
     term.write(term.style.bold(f"Mock exam: {len(questions)} questions in {minutes:g} minutes, "
                                f"scored out of {exam_mod.MAX_POINTS}, pass mark {pass_mark}."))
     started = time.monotonic()
     deadline = started + minutes * 60
     out = session.run(questions, term, store, sid, "exam", deadline=deadline, show_explanations=False,
-                      header_extra=lambda: exam_mod.clock(deadline))
+                      header_extra=lambda: exam_mod.clock(deadline), shuffle_seed=seed)
     store.finish_session(sid)
     if out.timed_out and term.interactive:
         term.discard_typeahead()

@@ -9,6 +9,7 @@ from dataclasses import dataclass
 
 from kubelab.quiz import render
 from kubelab.quiz.bank import TOPICS
+from kubelab.quiz.sources import readable_source
 
 DEFAULT_COUNT = 60
 DEFAULT_MINUTES = 90.0
@@ -77,6 +78,7 @@ def report(plan: ExamPlan, outcome, started: float, style) -> tuple[str, bool]:
     lines.append("")
     lines.append("By topic:")
     answered = {q.id: v for q, v in outcome.answered}
+    shown = {q.id: q for q, _ in outcome.answered}   # the shuffled copies the learner saw
     per: dict[str, list[int]] = {}
     for q in plan.questions:
         r = per.setdefault(q.topic, [0, 0])
@@ -87,7 +89,7 @@ def report(plan: ExamPlan, outcome, started: float, style) -> tuple[str, bool]:
     for t in order:
         r, n = per[t]
         lines.append(f"  {t:<20} {render.bar(r / n if n else 0, 10)} {r:>2}/{n:<2}")
-    missed = [(q, answered.get(q.id)) for q in plan.questions
+    missed = [(shown.get(q.id, q), answered.get(q.id)) for q in plan.questions
               if answered.get(q.id) is None or not answered[q.id].correct]
     if missed:
         lines.append("")
@@ -99,5 +101,5 @@ def report(plan: ExamPlan, outcome, started: float, style) -> tuple[str, bool]:
             lines.append(render.wrap("You answered: " + given, "  "))
             lines.append(render.wrap("Expected: " + q.answer_text(), "  "))
             lines.append(render.wrap(q.explanation, "  "))
-            lines.append(style.dim(f"  Source: {q.source}"))
+            lines.append(style.dim(f"  Source: {readable_source(q.source)}"))
     return "\n".join(lines), passed

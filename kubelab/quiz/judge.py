@@ -6,12 +6,24 @@ its flags as a multiset of (long name, value) pairs, and anything after `--`
 (or, for `docker run`, after the image) kept verbatim in order. Two commands
 are equivalent when their shapes are equal, so `-n x`/`--namespace=x`,
 `-it`/`-i -t`, `po`/`pods` and flag order do not matter, but any value does.
+
+Values are compared by meaning: label selectors and label changes as sets,
+`-n default` as no namespace, images with Docker's defaults (`nginx` =
+`nginx:latest`), Docker byte sizes in any unit case (`400m` = `400M`),
+Kubernetes quantities exactly (`0.5` = `500m`, but `400M` != `400Mi`),
+`kubectl explain pod.spec` = `pods.spec`, `logs pod/web` = `logs web`,
+`-p 0.0.0.0:8080:80/tcp` = `-p 8080:80`, `-v a:b:rw` = `-v a:b`, Docker's defaults
+(`network create -d bridge`, `run --network bridge --restart no`) dropped. For
+`kubectl create` lines whose shapes still differ, the pinned kubectl's
+`--dry-run=client` objects decide (kubelab.quiz.dryrun).
 """
 
 from __future__ import annotations
 
 import shlex
 from dataclasses import dataclass
+
+from kubelab.quiz import meaning
 
 # --------------------------------------------------------------------------- resources
 _RESOURCE_ALIASES = {
@@ -57,6 +69,9 @@ _KUBECTL_VALUE = {
     "overrides", "requests", "limits", "image-pull-policy", "for", "template", "node-port",
     "external-ip", "cluster-ip", "session-affinity", "clusterip", "tcp", "udp",
 }
+# RBAC, tokens and quotas (kubectl create role/rolebinding/token/quota, auth can-i)
+_KUBECTL_VALUE |= {"verb", "resource", "resource-name", "role", "clusterrole", "serviceaccount", "user", "group",
+                   "hard", "duration", "audience", "scopes"}
 # kubectl logs: -f is --follow and -p --previous; elsewhere -f is --filename.
 _KUBECTL_SHORT_BY_VERB = {"logs": {"f": "follow"}}
 
@@ -119,7 +134,7 @@ _DOCKER_TWO_WORD = {"network", "volume", "system", "image", "container", "builde
 _KUBECTL_BOOL = {
     "stdin", "tty", "watch", "all-namespaces", "recursive", "previous", "all", "show-labels",
     "overwrite", "ignore-daemonsets", "delete-emptydir-data", "force", "namespaced", "follow",
-    "rm", "record", "wait", "no-headers", "local", "expose", "quiet", "attach",
+    "rm", "record", "wait", "no-headers", "local", "expose", "quiet", "attach", "now",
 }
 _DOCKER_BOOL = {
     "detach", "interactive", "tty", "rm", "all", "quiet", "force", "privileged", "init",
@@ -266,7 +281,92 @@ def _parse_kubectl(tokens: list[str]) -> CommandShape:
             out.extend([RESOURCES[head.lower()], tail])
         else:
             out.append(_canon_resource_word(word))
+    out = _kubectl_positionals(out)
+    flags = [f for f in (_kubectl_flag(name, value) for name, value in flags) if f is not None]
     return CommandShape("kubectl", tuple(out), tuple(sorted(flags)), argv)
+
+
+# Verbs whose object is always a Pod: `kubectl logs pod/web` = `kubectl logs web`.
+_POD_VERBS = {"logs", "exec", "attach", "port-forward"}
+# Verbs whose trailing key=value (or key-) words are a set of changes.
+_SET_VERBS = {"label", "annotate", "taint"}
+
+
+def _kubectl_positionals(out: list[str]) -> list[str]:
+    """Positional words by meaning: explain's resource alias, Pod-only verbs'
+    optional `pods` type, label/annotate/taint changes as a set."""
+    if not out:
+        return out
+    verb = out[0]
+    if verb == "explain" and len(out) > 1:
+        head, dot, rest = out[1].partition(".")
+        out[1] = RESOURCES.get(head.lower(), head) + dot + rest
+    elif verb in _POD_VERBS and len(out) > 2 and out[1] == "pods":
+        del out[1]
+    elif verb in _SET_VERBS and len(out) > 2:
+        def is_change(word: str) -> bool:
+            return "=" in word or word.endswith("-") or (verb == "taint" and ":" in word)
+        first = next((i for i, w in enumerate(out) if i >= 2 and is_change(w)), len(out))
+        out = out[:first] + sorted(out[first:])
+    return out
+
+
+def _kubectl_flag(name: str, value: str):
+    """A kubectl flag by meaning (None when it changes nothing): `-n default` is
+    the default namespace, selectors and label lists are sets, `--image nginx`
+    is `nginx:latest`, `--limits` quantities are exact values, `--now` is a
+    grace period of 1 second."""
+    if name == "namespace" and value == "default":
+        return None
+    if name in ("selector", "field-selector"):
+        return name, meaning.selector(value)
+    if name == "image":
+        return name, meaning.image(value)
+    if name == "labels":
+        return name, meaning.label_list(value)
+    if name in ("limits", "requests"):
+        return name, meaning.resource_list(value)
+    if name == "now":
+        return "grace-period", "1"
+    return name, value
+
+
+# Flags that only restate Docker's default for that sub-command.
+_DOCKER_DEFAULTS = {
+    "network create": {("driver", "bridge")},
+    "run": {("network", "bridge"), ("restart", "no")},
+    "create": {("network", "bridge"), ("restart", "no")},
+}
+_DOCKER_BYTES = {"memory", "memory-swap", "memory-reservation", "kernel-memory", "shm-size"}
+# Sub-commands whose positionals are all image references.
+_DOCKER_IMAGE_ARGS = {"pull", "push", "rmi", "history", "save", "tag"}
+
+
+def _docker_flag(name: str, value: str):
+    """A docker flag by meaning: byte sizes as bytes (`400m` = `400M`), `--cpus` as a
+    number, `-p` without the default address and protocol, `-v` without `:rw`,
+    `build -t` as a full image reference."""
+    if name in _DOCKER_BYTES and value:
+        return name, meaning.docker_bytes(value)
+    if name == "cpus":
+        return name, meaning.docker_cpus(value)
+    if name == "publish":
+        return name, meaning.publish(value)
+    if name == "volume":
+        return name, meaning.volume(value)
+    if name == "tag":
+        return name, meaning.image(value)
+    return name, value
+
+
+def _docker_positionals(sub: str, positionals: list[str]) -> list[str]:
+    if sub in ("run", "create") and positionals:
+        return [meaning.image(positionals[0]), *positionals[1:]]
+    if sub in _DOCKER_IMAGE_ARGS:
+        return [meaning.image(p) for p in positionals]
+    if sub == "commit" and len(positionals) == 2:
+        return [positionals[0], meaning.image(positionals[1])]
+    return positionals
 
 
 def _parse_docker(tokens: list[str]) -> CommandShape:
@@ -305,6 +405,9 @@ def _parse_docker(tokens: list[str]) -> CommandShape:
         if sub in _DOCKER_ARGV_AFTER_FIRST:
             argv = tuple(tokens[i:])
             break
+    positionals = _docker_positionals(sub, positionals)
+    flags = [_docker_flag(name, value) for name, value in flags
+             if (name, value) not in _DOCKER_DEFAULTS.get(sub, ())]
     return CommandShape("docker", (sub, *positionals), tuple(sorted(flags)), argv)
 
 
@@ -321,7 +424,10 @@ def unknown_flags(shape: CommandShape) -> list[str]:
 
 
 def commands_equivalent(given: str, expected: str) -> bool:
-    """True if the two command lines have the same shape.
+    """True if the two command lines mean the same: the same shape (values by
+    meaning, see kubelab.quiz.meaning), or, for `kubectl create <generator>`
+    lines, the same object made by the real kubectl (kubelab.quiz.dryrun; the
+    shape alone decides when no kubectl is there).
 
     Raises CommandError if `expected` cannot be parsed; an unparsable `given`
     is simply not equivalent.
@@ -331,7 +437,17 @@ def commands_equivalent(given: str, expected: str) -> bool:
         got = parse_command(given)
     except CommandError:
         return False
-    return got == want
+    if got == want:
+        return True
+    if got.program == want.program == "kubectl" and _output_flags(got) == _output_flags(want):
+        from kubelab.quiz import dryrun     # only when shapes differ: keeps start-up fast
+
+        return dryrun.same_objects(given, expected) is True
+    return False
+
+
+def _output_flags(shape: CommandShape) -> tuple:
+    return tuple(f for f in shape.flags if f[0] in ("dry-run", "output"))
 
 
 # --------------------------------------------------------------------------- answers

@@ -9,6 +9,8 @@ from __future__ import annotations
 import shutil
 import textwrap
 
+from kubelab.quiz.sources import readable_source
+
 KIND_HINTS = {
     "single": "choose one",
     "multi": "choose all that apply",
@@ -107,7 +109,7 @@ def feedback(q, verdict, style: Style, show_explanation: bool = True) -> str:
             lines.append(style.dim(verdict.note))
     if show_explanation:
         lines.append(wrap(q.explanation))
-        lines.append(style.dim(f"Source: {q.source}"))
+        lines.append(style.dim(f"Source: {readable_source(q.source)}"))
     return "\n".join(lines)
 
 

@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 
 from kubelab.quiz import render
 from kubelab.quiz.judge import Verdict, judge
+from kubelab.quiz.shuffle import response_text, shuffled
 from kubelab.quiz.terminal import TimeUp
 
 
@@ -48,8 +49,13 @@ def pick_due(questions, cards, today, count: int, seed: int | None):
 
 
 def run(questions, term, store, sid: str, mode: str, *, deadline: float | None = None,
-        show_explanations: bool = True, header_extra=None) -> Outcome:
+        show_explanations: bool = True, header_extra=None, shuffle_seed=None) -> Outcome:
     """Ask `questions` in order on `term`, saving each answer to `store` under session `sid`.
+
+    Options are shown in the order drawn from (`shuffle_seed`, question id),
+    `sid` when no seed is given, so `--seed` replays a run option for option.
+    The outcome holds the shuffled copies the learner saw; the database keeps
+    the chosen options' text, never their letters.
 
     Never raises for learner input; KeyboardInterrupt is caught and reported in
     the outcome. Raises StoreError if an answer cannot be saved.
@@ -57,8 +63,10 @@ def run(questions, term, store, sid: str, mode: str, *, deadline: float | None =
     out = Outcome(planned=list(questions))
     style = term.style
     total = len(questions)
+    seed = sid if shuffle_seed is None else shuffle_seed
     try:
         for i, q in enumerate(questions, start=1):
+            q = shuffled(q, seed)
             extra = header_extra() if header_extra else ""
             term.write(render.question_header(q, i, total, style, extra))
             try:
@@ -74,8 +82,8 @@ def run(questions, term, store, sid: str, mode: str, *, deadline: float | None =
                 out.late_answer = True
                 break
             verdict: Verdict = judge(q, response)
-            text = response if isinstance(response, str) else ",".join(response)
-            store.record(sid, q.id, q.topic, mode, verdict.correct, text)  # committed here
+            store.record(sid, q.id, q.topic, mode, verdict.correct,
+                         response_text(q, verdict))  # committed here
             out.answered.append((q, verdict))
             if show_explanations:
                 term.write(render.feedback(q, verdict, style))

@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 import os
 import sqlite3
+import time
 import uuid
 from datetime import date, datetime, timezone
 from pathlib import Path
@@ -86,11 +87,25 @@ class Store:
             self.path.parent.mkdir(parents=True, exist_ok=True)
             self.db = sqlite3.connect(self.path, timeout=10, isolation_level=None)
             self.db.execute("PRAGMA busy_timeout = 10000")
-            self.db.execute("PRAGMA journal_mode = WAL")
-            self.db.execute("PRAGMA synchronous = NORMAL")
-            self.db.executescript(SCHEMA)
+            self._init_schema()
         except (OSError, sqlite3.Error) as exc:
             raise StoreError(f"progress database {self.path}: {exc}") from exc
+
+    def _init_schema(self, seconds: float = 10.0) -> None:
+        """WAL mode and the tables. Two sessions opening a new database at once may find it locked
+        without SQLite's busy wait (switching the journal mode, or a read lock upgraded to a write
+        lock, is refused at once to avoid a deadlock): try again for a while instead of failing."""
+        deadline = time.monotonic() + seconds
+        while True:
+            try:
+                self.db.execute("PRAGMA journal_mode = WAL")
+                self.db.execute("PRAGMA synchronous = NORMAL")
+                self.db.executescript(SCHEMA)
+                return
+            except sqlite3.OperationalError as exc:
+                if "locked" not in str(exc) or time.monotonic() > deadline:
+                    raise
+                time.sleep(0.05)
 
     def close(self) -> None:
         self.db.close()
@@ -120,6 +135,15 @@ class Store:
             return None
         done = {r[0] for r in self.db.execute("SELECT qid FROM answers WHERE session_id=?", (row[0],))}
         return row[0], row[1], [q for q in json.loads(row[2]) if q not in done]
+
+    def session_meta(self, sid: str) -> dict:
+        """The meta dict a session was started with ({} if unknown). Never raises
+        for a missing session."""
+        row = self.db.execute("SELECT meta FROM sessions WHERE id=?", (sid,)).fetchone()
+        try:
+            return json.loads(row[0]) if row else {}
+        except ValueError:
+            return {}
 
     def session_answers(self, sid: str) -> list[tuple[str, bool, str]]:
         rows = self.db.execute(

@@ -14,6 +14,7 @@ import html
 
 from kubelab.quiz.bank import Question, get_question, load_bank
 from kubelab.quiz.judge import judge
+from kubelab.quiz.sources import readable_source
 
 
 class QuestionWidget:
@@ -64,7 +65,7 @@ class QuestionWidget:
             head = (f"<span style='color:#b00'><b>Not quite.</b></span> Expected: "
                     f"<code>{html.escape(q.answer_text())}</code>")
         self.feedback.value = (f"{head}<br>{html.escape(q.explanation)}"
-                               f"<br><small>Source: {html.escape(q.source)}</small>")
+                               f"<br><small>Source: {html.escape(readable_source(q.source))}</small>")
         return self.verdict
 
     def _ipython_display_(self):

@@ -29,8 +29,9 @@ Two busy containers on a busy CPU split it by their **weights**, not by a hard l
 1. Run a detached container `{P.low}` from `{IMAGE}` (`sleep 3600`) with a CPU weight of **{P.low_shares}**.
 2. Run a detached container `{P.high}` from `{IMAGE}` (`sleep 3600`) with a CPU weight of **{P.high_shares}**.
 3. Work out the split when both spin on one CPU (`{P.high}` would get about {SHARE:.0%}), and read the
-   weights from the cgroup files: `cpu.shares` under `/sys/fs/cgroup/cpu,cpuacct/docker/<id>/` (v1),
-   or `cpu.weight` (v2, where Docker converts the value).
+   weights from the cgroup files: `cpu.shares` under `/sys/fs/cgroup/cpu,cpuacct/docker/<id>/` (v1,
+   the value itself), or `cpu.weight` (v2, where the runtime converts it: runc >= 1.3.2 and
+   crun >= 1.23 write {dx.shares_to_weight_quadratic(P.low_shares)} and {dx.shares_to_weight_quadratic(P.high_shares)}, older ones {dx.shares_to_weight(P.low_shares)} and {dx.shares_to_weight(P.high_shares)}).
 
 Neither container gets a CPU quota: a weight only matters when the CPU is contended.""",
 )
@@ -49,7 +50,7 @@ def high_running(ctx):
 
 
 @lab.check("low-shares", f"{P.low} has CPU weight {P.low_shares} (cgroup)", points=2, requires=["low-running"],
-           hint=f"`--cpu-shares {P.low_shares}` (`-c`); the default weight is 1024")
+           hint=f"`--cpu-shares {P.low_shares}` (`-c`); the default weight is 1024 (cpu.weight 100 on cgroup v2)")
 def low_shares(ctx):
     return dx.cpu_shares_is(ctx.docker, P.low, P.low_shares)
 
@@ -87,3 +88,22 @@ lab.near_miss("default-weight", "the low container keeps the default weight 1024
               fails=["low-shares"], changes=["no-quota"])
 lab.near_miss("quota-too", "also caps the high container with --cpus 1",
               after=lambda p: [Run(["docker", "update", "--cpus", "1", p.high])], fails=["no-quota"])
+
+
+@lab.variant("short-flag-container-run", "`docker container run` with the short flag -c and the short image name")
+def short_flag(p):
+    image = lab_image(p.image).removeprefix("docker.io/library/")
+    return [Run(["docker", "container", "run", "--detach", f"--name={p.low}", "-c", str(p.low_shares), image,
+                 "sleep", "3600"]),
+            Run(["docker", "container", "run", "-d", f"--name={p.high}", f"--cpu-shares={p.high_shares}", image,
+                 "sleep", "3600"])]
+
+
+@lab.variant("update-later", "both started with the default weight, then `docker update --cpu-shares` "
+                             "(the weight of a running container changes in place)")
+def update_later(p):
+    image = lab_image(p.image)
+    return [Run(["docker", "run", "-d", "--name", p.low, image, "sleep", "3600"]),
+            Run(["docker", "run", "-d", "--name", p.high, "--memory", "64m", image, "sleep", "3600"]),
+            Run(["docker", "update", "--cpu-shares", str(p.low_shares), p.low]),
+            Run(["docker", "update", "--cpu-shares", str(p.high_shares), p.high])]

@@ -84,3 +84,20 @@ lab.near_miss("shares-not-quota", "--cpu-shares 512 instead of a CPU quota",
                                     "sleep", "3600"])],
               fails=["cpu-quota"])
 lab.near_miss("whole-cpu", "--cpus 1 (a whole CPU)", params={"cpus": "1"}, fails=["cpu-quota"])
+
+
+@lab.variant("quota-period-bytes", "the limits in other units: `-m` in bytes, `--memory-swap` in upper-case MiB, "
+             "the CPU as `--cpu-period`/`--cpu-quota` (half of a 50000 us period is also 0.5 CPU)")
+def quota_period_bytes(p):
+    period = 50000
+    return [Run(["docker", "run", "-m", str(MEM), f"--memory-swap={MEMSW // 1024**2}M", "--cpu-period", str(period),
+                 "--cpu-quota", str(int(float(p.cpus) * period)), "--name", p.container, "-d",
+                 lab_image(p.image).removeprefix("docker.io/library/"), "sleep", "3600"])]
+
+
+@lab.variant("docker-update", "run without limits, then `docker update --memory ... --memory-swap ... --cpus ...` "
+             "on the running container")
+def docker_update(p):
+    return [Run(["docker", "run", "-d", "--name", p.container, lab_image(p.image), "sleep", "3600"]),
+            Run(["docker", "update", "--memory", p.memory, "--memory-swap", p.memory_swap, "--cpus", p.cpus,
+                 p.container])]

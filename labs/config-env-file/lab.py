@@ -116,3 +116,50 @@ lab.near_miss("renamed-key", "--from-file=config=app.properties: the key (and th
               params={"file_key": "config"}, fails=["cm-file", "file-mounted"])
 lab.near_miss("wrong-mount", "the ConfigMap is mounted at /etc/config",
               params={"mount": "/etc/config"}, fails=["file-mounted"])
+
+
+@lab.variant("env-file-value-from", "the literals from an env file (`--from-env-file`), the file ConfigMap from "
+             "its folder (`--from-file=DIR`), each variable by `env.valueFrom.configMapKeyRef` instead of "
+             "envFrom, the volume mounted read-only under another name with `items`, the short image name")
+def env_file_value_from(p):
+    env_dir, file_dir = f"{p.workdir}/env", f"{p.workdir}/files"
+    env_text = "".join(f"{k}={v}\\n" for k, v in p.literals.items())
+    pod = {"apiVersion": "v1", "kind": "Pod",
+           "metadata": {"name": p.pod, "namespace": p.namespace},
+           "spec": {"containers": [{
+               "name": "main", "image": lab_image(p.image).removeprefix("docker.io/library/"),
+               "args": ["sleep", "3600"],
+               "env": [{"name": k, "valueFrom": {"configMapKeyRef": {"name": p.cm_env, "key": k}}}
+                       for k in p.literals],
+               "volumeMounts": [{"name": "properties", "mountPath": p.mount, "readOnly": True}]}],
+               "volumes": [{"name": "properties", "configMap": {
+                   "name": p.cm_file, "items": [{"key": p.file_name, "path": p.file_name}]}}]}}
+    return [Run(["mkdir", "-p", env_dir, file_dir]),
+            Run(["sh", "-c", f"printf '{env_text}' > {env_dir}/settings.env"]),
+            Run(["sh", "-c", f"printf '{p.file_text.replace(chr(10), chr(92) + 'n')}' > {file_dir}/{p.file_name}"]),
+            Run(["kubectl", "create", "configmap", p.cm_env, f"--from-env-file={env_dir}/settings.env",
+                 f"--namespace={p.namespace}"]),
+            Run(["kubectl", "create", "configmap", p.cm_file, f"--from-file={file_dir}", f"--namespace={p.namespace}"]),
+            Apply(pod),
+            Run(["kubectl", "wait", "-n", p.namespace, "--for=condition=Ready", f"pod/{p.pod}", "--timeout=90s"])]
+
+
+@lab.variant("declarative-yaml", "both ConfigMaps written as YAML (keys in another order, the file content inline), "
+             "the pod with labels, resources, imagePullPolicy and a defaultMode, everything in one apply")
+def declarative_yaml(p):
+    settings = {"kind": "ConfigMap", "apiVersion": "v1",
+                "metadata": {"namespace": p.namespace, "name": p.cm_env, "labels": {"app": p.pod}},
+                "data": dict(reversed(list(p.literals.items())))}
+    files = {"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": p.cm_file, "namespace": p.namespace},
+             "data": {p.file_name: p.file_text}}
+    pod = {"apiVersion": "v1", "kind": "Pod",
+           "metadata": {"namespace": p.namespace, "name": p.pod, "labels": {"app": p.pod}},
+           "spec": {"volumes": [{"name": "app-files", "configMap": {"name": p.cm_file, "defaultMode": 0o444}}],
+                    "containers": [{
+                        "image": lab_image(p.image), "imagePullPolicy": "IfNotPresent", "name": "app",
+                        "command": ["sh", "-c", "sleep 3600"],
+                        "resources": {"limits": {"cpu": "100m", "memory": "32Mi"}},
+                        "volumeMounts": [{"mountPath": p.mount, "name": "app-files"}],
+                        "envFrom": [{"configMapRef": {"name": p.cm_env, "optional": False}}]}]}}
+    return [Apply([settings, files, pod]),
+            Run(["kubectl", "wait", "-n", p.namespace, "--for=condition=Ready", f"pod/{p.pod}", "--timeout=90s"])]

@@ -4,6 +4,7 @@ from kubelab.cluster.api import lab_image
 from kubelab.graders import k8s, workloads_extra
 from kubelab.graders.errors import Failed
 from kubelab.graders.fields import field
+from kubelab.graders.meaning import toleration_matches
 from kubelab.labs.model import Apply, Lab, Params, Run
 
 P = Params(
@@ -52,13 +53,16 @@ def ds_exists(ctx):
 def tolerates(ctx):
     ds = k8s.must_get(ctx.kube, "DaemonSet", DS, NS)
     tols = field(ds, "spec.template.spec.tolerations") or []
-    for t in tols:
-        key_ok = t.get("key") == P.taint_key or (not t.get("key") and t.get("operator") == "Exists")
-        if key_ok and t.get("effect") in (None, "", "NoSchedule"):
-            return f"tolerates {P.taint_key}:NoSchedule"
-    found = ", ".join(f"{t.get('key', '*')}:{t.get('effect', '*')}" for t in tols) or "no tolerations"
+    if any(toleration_matches(t, P.taint_key, "", "NoSchedule") for t in tols):
+        return f"tolerates {P.taint_key}:NoSchedule"
+    found = ", ".join(_show_toleration(t) for t in tols) or "no tolerations"
     raise Failed(f"spec.template.spec.tolerations: expected one for {P.taint_key}:NoSchedule, found {found}",
                  expected=f"{P.taint_key}:NoSchedule", found=found)
+
+
+def _show_toleration(t: dict) -> str:
+    value = f"={t['value']}" if t.get("value") else ""
+    return f"{t.get('key') or '*'}{value}:{t.get('effect') or '*'} ({t.get('operator') or 'Equal'})"
 
 
 @lab.check("update-strategy", f"RollingUpdate with maxUnavailable {P.max_unavailable}", points=1,
@@ -77,13 +81,16 @@ def on_every_node(ctx):
     return workloads_extra.daemonset_on_every_node(ctx.kube, NS, DS)
 
 
-def daemonset(p, tolerate=True):
+TOLERATION = {"key": P.taint_key, "operator": "Exists", "effect": "NoSchedule"}
+
+
+def daemonset(p, tolerations=(TOLERATION,)):
     spec = {
         "terminationGracePeriodSeconds": 0,
         "containers": [{"name": p.container, "image": lab_image(p.image), "command": ["sh", "-c", "exec sleep 3600"]}],
     }
-    if tolerate:
-        spec["tolerations"] = [{"key": p.taint_key, "operator": "Exists", "effect": "NoSchedule"}]
+    if tolerations:
+        spec["tolerations"] = [dict(t, key=p.taint_key) if t.get("key") else dict(t) for t in tolerations]
     return {
         "apiVersion": "apps/v1", "kind": "DaemonSet",
         "metadata": {"name": p.daemonset, "namespace": p.namespace},
@@ -95,15 +102,79 @@ def daemonset(p, tolerate=True):
     }
 
 
+def _rollout(p):
+    return Run(["kubectl", "rollout", "status", "-n", p.namespace, f"ds/{p.daemonset}", "--timeout=120s"])
+
+
 @lab.solution
 def solution(p):
-    return [Apply(daemonset(p)),
-            Run(["kubectl", "rollout", "status", "-n", p.namespace, f"ds/{p.daemonset}", "--timeout=120s"])]
+    return [Apply(daemonset(p)), _rollout(p)]
 
 
 lab.near_miss("no-toleration", "no toleration: the control plane gets no pod",
-              after=lambda p: [Apply(daemonset(p, tolerate=False)),
-                               Run(["kubectl", "rollout", "status", "-n", p.namespace, f"ds/{p.daemonset}",
-                                    "--timeout=120s"])],
+              after=lambda p: [Apply(daemonset(p, tolerations=())), _rollout(p)],
+              fails=["tolerates-control-plane", "on-every-node"])
+lab.near_miss("wrong-effect", "the toleration is for NoExecute, the taint is NoSchedule",
+              after=lambda p: [Apply(daemonset(p, tolerations=({"key": p.taint_key, "operator": "Exists",
+                                                                "effect": "NoExecute"},))), _rollout(p)],
+              fails=["tolerates-control-plane", "on-every-node"])
+lab.near_miss("wrong-value", "operator Equal with value \"true\": the taint has no value, so it is not tolerated",
+              after=lambda p: [Apply(daemonset(p, tolerations=({"key": p.taint_key, "operator": "Equal",
+                                                                "value": "true", "effect": "NoSchedule"},))),
+                               _rollout(p)],
               fails=["tolerates-control-plane", "on-every-node"])
 lab.near_miss("wrong-unavailable", "maxUnavailable 2", params={"max_unavailable": 2}, fails=["update-strategy"])
+
+
+@lab.variant("from-create-deploy", "`kubectl create deploy --dry-run=client -o yaml` turned into a DaemonSet: "
+             "short image busybox:1.35.0, no updateStrategy (the API server fills in RollingUpdate, "
+             "maxUnavailable 1), a toleration with operator Exists and no effect")
+def from_create_deploy(p):
+    ds = {
+        "apiVersion": "apps/v1", "kind": "DaemonSet",
+        "metadata": {"creationTimestamp": None, "labels": dict(p.labels), "name": p.daemonset,
+                     "namespace": p.namespace},
+        "spec": {
+            "selector": {"matchLabels": dict(p.labels)},
+            "template": {
+                "metadata": {"creationTimestamp": None, "labels": dict(p.labels)},
+                "spec": {
+                    "tolerations": [{"key": p.taint_key, "operator": "Exists"}],
+                    "containers": [{"image": "busybox:1.35.0", "name": p.container, "resources": {},
+                                    "command": ["sh", "-c", "exec sleep 3600"]}],
+                },
+            },
+        },
+        "status": {},
+    }
+    return [Apply(ds), _rollout(p)]
+
+
+@lab.variant("tolerate-all-expressions", "a tolerate-everything toleration (`- operator: Exists`, as kube-proxy "
+             "has), a matchExpressions selector, updateStrategy without its type, image docker.io/busybox:1.35.0, "
+             "the command as args to sh")
+def tolerate_all(p):
+    ds = {
+        "apiVersion": "apps/v1", "kind": "DaemonSet",
+        "metadata": {"name": p.daemonset, "namespace": p.namespace},
+        "spec": {
+            "selector": {"matchExpressions": [{"key": k, "operator": "In", "values": [v]}
+                                              for k, v in p.labels.items()]},
+            "updateStrategy": {"rollingUpdate": {"maxUnavailable": p.max_unavailable}},
+            "template": {"metadata": {"labels": dict(p.labels)}, "spec": {
+                "tolerations": [{"operator": "Exists"}],
+                "terminationGracePeriodSeconds": 0,
+                "containers": [{"name": p.container, "image": "docker.io/busybox:1.35.0",
+                                "imagePullPolicy": "IfNotPresent", "command": ["sh"],
+                                "args": ["-c", "exec sleep 3600"],
+                                "resources": {"requests": {"cpu": "10m", "memory": "16Mi"}}}],
+            }},
+        },
+    }
+    return [Apply(ds), _rollout(p)]
+
+
+lab.variant("equal-no-value", "the toleration written with operator Equal and no value "
+            "(the control-plane taint has none)",
+            after=lambda p: [Apply(daemonset(p, tolerations=({"key": p.taint_key, "operator": "Equal",
+                                                             "effect": "NoSchedule"},))), _rollout(p)])

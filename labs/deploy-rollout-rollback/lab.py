@@ -1,7 +1,9 @@
 """Controllers: scale a Deployment, roll it to a new image, roll it back to a named revision."""
 
 from kubelab.cluster.api import lab_image
-from kubelab.graders import k8s, workloads_extra
+from kubelab.graders import k8s, meaning, workloads_extra
+from kubelab.graders.errors import Failed
+from kubelab.graders.fields import field
 from kubelab.labs.model import Apply, Lab, Params, Run
 
 P = Params(
@@ -50,9 +52,20 @@ the Deployment's revision number has moved past 2 (a rollback is a new revision)
                 f"'{{\"spec\":{{\"strategy\":{{\"rollingUpdate\":{{\"maxSurge\":{P.max_surge},"
                 f"\"maxUnavailable\":{P.max_unavailable}}}}}}}}}'`")
 def strategy(ctx):
-    k8s.field_equals(ctx.kube, "Deployment", D, NS, "spec.strategy.rollingUpdate.maxSurge", P.max_surge)
-    return k8s.field_equals(ctx.kube, "Deployment", D, NS, "spec.strategy.rollingUpdate.maxUnavailable",
-                            P.max_unavailable)
+    dep = k8s.must_get(ctx.kube, "Deployment", D, NS)
+    k8s.field_equals(ctx.kube, "Deployment", D, NS, "spec.strategy.type", "RollingUpdate")
+    for name, want in (("maxSurge", P.max_surge), ("maxUnavailable", P.max_unavailable)):
+        found = field(dep, f"spec.strategy.rollingUpdate.{name}")
+        if not _same_int_or_percent(found, want):
+            raise Failed(f"spec.strategy.rollingUpdate.{name}: expected {want}, found {found}",
+                         expected=str(want), found=str(found))
+    return f"rolling update with maxSurge {P.max_surge}, maxUnavailable {P.max_unavailable}"
+
+
+def _same_int_or_percent(found, want: int) -> bool:
+    """An IntOrString equal to `want` whatever the replica count: the number, or "0%" for 0. (The
+    defaults, 25%/25%, round to 1/0 at 2-3 replicas, but they are not what the task asks to set.)"""
+    return found == want or (want == 0 and isinstance(found, str) and found.strip() in ("0%", "0"))
 
 
 @lab.check("scaled", f"Deployment {D} asks for {P.replicas} replicas", points=1,
@@ -65,7 +78,16 @@ def scaled(ctx):
            hint=f"`kubectl set image deploy/{D} -n {NS} {P.container}={V2}`, "
                 f"`kubectl rollout status deploy/{D} -n {NS}`, then the rollback")
 def rolled_out(ctx):
-    return k8s.image_history_includes(ctx.kube, NS, D, [V2, V1])
+    history = k8s.rollout_history(ctx.kube, NS, D)
+    want, pos = [V2, V1], 0
+    for _, images in history:
+        if pos < len(want) and any(meaning.same_image(img, want[pos]) for img in images):
+            pos += 1
+    if pos < len(want):
+        shown = " -> ".join(f"r{r}:{','.join(i)}" for r, i in history) or "none"
+        raise Failed(f"deployment {D} history: expected images {V2} -> {V1}, found {shown}",
+                     expected=f"{V2} -> {V1}", found=shown)
+    return f"deployment {D} history has {V2} -> {V1}"
 
 
 @lab.check("rolled-back", f"Rolled back to revision {P.back_to}: revision 3 or later, template runs {V1}",
@@ -75,14 +97,22 @@ def rolled_out(ctx):
 def rolled_back(ctx):
     k8s.rollout_revision_at_least(ctx.kube, NS, D, 3)
     return k8s.field_equals(ctx.kube, "Deployment", D, NS, f"spec.template.spec.containers[name={P.container}].image",
-                            V1)
+                            V1, compare=meaning.same_image)
 
 
 @lab.check("pods-run", f"{P.replicas} ready pods, all running {V1}", points=2, requires=["scaled"],
            hint=f"`kubectl rollout status deploy/{D} -n {NS}` waits until the rollout is done; "
                 f"`kubectl get pods -n {NS} -o wide` shows the pods")
 def pods_run(ctx):
-    return workloads_extra.deployment_pods_run(ctx.kube, NS, D, V1, P.replicas)
+    dep = k8s.must_get(ctx.kube, "Deployment", D, NS)
+    pods = workloads_extra.pods_matching(ctx.kube, NS, field(dep, "spec.selector.matchLabels") or {})
+    images = sorted({c.get("image") for p in pods for c in field(p, "spec.containers") or []})
+    ready = sum(1 for p in pods if k8s._ready(p))
+    if len(pods) != P.replicas or ready != len(pods) or not all(meaning.same_image(i, V1) for i in images):
+        found = f"{len(pods)} pod(s), {ready} ready, images {', '.join(images) or 'none'}"
+        raise Failed(f"deployment {D} pods: expected {P.replicas} ready pod(s) running {V1}, found {found}",
+                     expected=f"{P.replicas} x {V1}", found=found)
+    return f"{P.replicas} ready pod(s) of {D}, all running {V1}"
 
 
 def deployment(p, replicas, image, strategy=None):
@@ -138,3 +168,57 @@ lab.near_miss("not-scaled", "left at 2 replicas", params={"replicas": 2}, fails=
 lab.near_miss("no-rollback", "rolled out to v2 and never rolled back", params={"back_to": 2},
               fails=["rolled-out", "pods-run"], changes=["rolled-back"])
 lab.near_miss("surge-2", "maxSurge 2 instead of 1", params={"max_surge": 2}, fails=["strategy"])
+
+
+@lab.variant("set-image-short-undo", "scale first, patch the strategy without its type, `kubectl set image` with "
+             "the short name kubelab/web:v2, then `kubectl rollout undo` without --to-revision (the previous "
+             "revision is revision 1)")
+def set_image_short_undo(p):
+    dep = f"deploy/{p.deployment}"
+    patch = f'{{"spec":{{"strategy":{{"rollingUpdate":{{"maxSurge":{p.max_surge},"maxUnavailable":{p.max_unavailable}}}}}}}}}'
+    return [
+        Run(["kubectl", "scale", dep, f"--replicas={p.replicas}", "-n", p.namespace]),
+        Run(["kubectl", "patch", dep, "-n", p.namespace, "--type=merge", "-p", patch]),
+        Run(["kubectl", "set", "image", dep, f"{p.container}=kubelab/web:v2", "-n", p.namespace]),
+        _status(p),
+        Run(["kubectl", "rollout", "undo", dep, "-n", p.namespace]),
+        _status(p),
+    ]
+
+
+@lab.variant("apply-manifest-undo-number", "one edited manifest applied (3 replicas, the strategy with "
+             "maxUnavailable \"0%\", image docker.io/kubelab/web:v2, no grace period, resources), "
+             "then `kubectl rollout undo --to-revision=1`")
+def apply_manifest(p):
+    dep = deployment(p, p.replicas, "docker.io/kubelab/web:v2",
+                     strategy={"type": "RollingUpdate",
+                               "rollingUpdate": {"maxSurge": p.max_surge, "maxUnavailable": f"{p.max_unavailable}%"}})
+    pod = dep["spec"]["template"]["spec"]
+    del pod["terminationGracePeriodSeconds"]
+    pod["containers"][0]["resources"] = {"requests": {"cpu": "10m", "memory": "16Mi"}}
+    return [
+        Apply(dep),
+        _status(p),
+        Run(["kubectl", "rollout", "history", f"deployment.apps/{p.deployment}", "-n", p.namespace]),
+        Run(["kubectl", "rollout", "undo", f"deployment.apps/{p.deployment}", "-n", p.namespace,
+             f"--to-revision={p.back_to}"]),
+        _status(p),
+    ]
+
+
+@lab.variant("json-patch-image", "the image changed by a JSON patch (`kubectl patch --type=json`, as "
+             "`kubectl edit` would), replicas by a merge patch")
+def json_patch_image(p):
+    dep = f"deployment/{p.deployment}"
+    image = '[{"op":"replace","path":"/spec/template/spec/containers/0/image","value":"kubelab/web:v2"}]'
+    strategy = ('[{"op":"replace","path":"/spec/strategy/rollingUpdate",'
+                f'"value":{{"maxSurge":{p.max_surge},"maxUnavailable":{p.max_unavailable}}}}}]')
+    return [
+        Run(["kubectl", "patch", dep, "-n", p.namespace, "--type=json", "-p", strategy]),
+        Run(["kubectl", "patch", dep, "-n", p.namespace, "-p", f'{{"spec":{{"replicas":{p.replicas}}}}}']),
+        _status(p),
+        Run(["kubectl", "patch", dep, "-n", p.namespace, "--type=json", "-p", image]),
+        _status(p),
+        Run(["kubectl", "rollout", "undo", dep, "-n", p.namespace, f"--to-revision={p.back_to}"]),
+        _status(p),
+    ]

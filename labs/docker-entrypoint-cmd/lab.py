@@ -57,7 +57,8 @@ def built_from_base(ctx):
            hint=f"`ENTRYPOINT {P.entrypoint}`: the shell form (`ENTRYPOINT echo Hello,`) runs under "
                 "`/bin/sh -c` and ignores CMD and every argument")
 def entrypoint_exec_form(ctx):
-    return dx.image_config_is(ctx.docker, P.tag, "Entrypoint", json.loads(P.entrypoint))
+    # `ENTRYPOINT ["/bin/echo", "Hello,"]` runs the same program: the exec form is what matters
+    return dx.image_exec_form_is(ctx.docker, P.tag, "Entrypoint", json.loads(P.entrypoint))
 
 
 @lab.check("cmd-default", f"CMD is {P.cmd}", points=1, requires=["image-exists"],
@@ -109,3 +110,29 @@ lab.near_miss("all-in-cmd", 'no ENTRYPOINT, the whole command in CMD ["echo", "H
               fails=["entrypoint-exec-form", "cmd-default", "runs-with-arg"])
 lab.near_miss("other-base", "built FROM the nginx image instead", params={"base": "nginx"},
               fails=["built-from-base"])
+lab.near_miss("sh-c-entrypoint", 'ENTRYPOINT ["sh", "-c", "echo Hello,"]: exec form, but the shell ignores CMD',
+              params={"entrypoint": '["sh", "-c", "echo Hello,"]'},
+              fails=["entrypoint-exec-form", "runs-default", "runs-with-arg"])
+
+
+def _build(tag: str, text: str, note: str = "") -> Run:
+    return Run(["sh", "-c", f"docker build -t {tag} - <<EOF\n{text}\nEOF"], note=note)
+
+
+@lab.variant("absolute-echo", 'ENTRYPOINT ["/bin/echo", "Hello,"], FROM the short name busybox:1.35.0')
+def absolute_echo(p):
+    base = lab_image(p.base).removeprefix("docker.io/library/")
+    entry = json.dumps(["/bin/echo"] + json.loads(p.entrypoint)[1:])
+    return [_build(p.tag, f"FROM {base}\nENTRYPOINT {entry}\nCMD {p.cmd}")]
+
+
+@lab.variant("folder-context-label", "a Dockerfile in a folder (build context), CMD before ENTRYPOINT, a LABEL, "
+                                     "JSON arrays written with other spacing, built as another tag then tagged")
+def folder_context(p):
+    entry = ", ".join(json.dumps(x) for x in json.loads(p.entrypoint))
+    cmd = ", ".join(json.dumps(x) for x in json.loads(p.cmd))
+    text = f"FROM {lab_image(p.base)}\nLABEL maintainer=student\nCMD [ {cmd} ]\nENTRYPOINT [ {entry} ]"
+    script = (f"d=$(mktemp -d) && cat > $d/Dockerfile <<'EOF'\n{text}\nEOF\n"
+              f"docker build -q -t {p.tag}-tmp $d && docker tag {p.tag}-tmp {p.tag} && docker rmi {p.tag}-tmp "
+              f"&& rm -rf $d")
+    return [Run(["sh", "-c", script])]

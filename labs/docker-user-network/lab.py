@@ -50,7 +50,7 @@ def network_subnet(ctx):
 @lab.check("network-gateway", f"{P.network} has gateway {P.gateway}", points=1, requires=["network-exists"],
            hint=f"`--gateway {P.gateway}` (an address inside the subnet) when creating the network")
 def network_gateway(ctx):
-    return dx.network_gateway(ctx.docker, P.network, P.gateway)
+    return dx.network_gateway(ctx.docker, P.network, P.gateway, effective=True)
 
 
 @lab.check("container-running", f"Container {P.container} runs {IMAGE}", points=1,
@@ -96,3 +96,30 @@ lab.near_miss("default-bridge", "the container runs on Docker's default bridge, 
               after=lambda p: [Run(["docker", "rm", "-f", p.container]),
                                Run(["docker", "run", "-d", "--name", p.container, lab_image(p.image)])],
               fails=["on-network"], changes=["fixed-ip"])
+
+
+def _short(ref: str) -> str:
+    """The image reference as students type it: docker.io/kubelab/web:v1 -> kubelab/web:v1."""
+    return ref.removeprefix("docker.io/library/").removeprefix("docker.io/")
+
+
+@lab.variant("flags-after-name", "the default driver (bridge), no --gateway (Docker gives the subnet's first "
+             "address, which is the task's gateway), `--subnet=` after the network name, "
+             "`--net=`/`--ip=`/`--detach` in another order, the short image name")
+def flags_after_name(p):
+    import ipaddress
+
+    assert p.gateway == str(next(ipaddress.ip_network(p.subnet).hosts())), "the default gateway is the task's"
+    return [Run(["docker", "network", "create", p.network, f"--subnet={p.subnet}"]),
+            Run(["docker", "run", "--detach", f"--net={p.network}", f"--ip={p.ip}", f"--name={p.container}",
+                 _short(lab_image(p.image))])]
+
+
+@lab.variant("connect-later", "the container created first, then connected with `docker network connect --ip` "
+             "(it stays on the default bridge as well) and started; the network has an --ip-range and a label")
+def connect_later(p):
+    return [Run(["docker", "network", "create", "-d", "bridge", "--subnet", p.subnet, "--gateway", p.gateway,
+                 "--ip-range", p.subnet.rsplit(".", 1)[0] + ".128/25", "--label", "app=kl", p.network]),
+            Run(["docker", "create", "--name", p.container, lab_image(p.image)]),
+            Run(["docker", "network", "connect", "--ip", p.ip, p.network, p.container]),
+            Run(["docker", "start", p.container])]

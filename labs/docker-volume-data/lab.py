@@ -100,3 +100,30 @@ lab.near_miss("reader-exited", "the reader has no long-running command and exite
                                Run(["docker", "run", "--name", p.reader, "-v", f"{p.volume}:{p.path}",
                                     lab_image(p.image), "true"])],
               fails=["reader-running"], changes=["reader-mount", "data-survives", "writer-removed"])
+
+
+def _short(ref: str) -> str:
+    """The image reference as students type it: docker.io/library/busybox:1.35.0 -> busybox:1.35.0."""
+    return ref.removeprefix("docker.io/library/")
+
+
+@lab.variant("mount-flag-rm", "`--mount type=volume,...` instead of -v, no `docker volume create` (the first "
+             "mount creates it), the writer run with `--rm` so Docker removes it; the short image name")
+def mount_flag_rm(p):
+    image = _short(lab_image(p.image))
+    return [Run(["docker", "run", "--rm", "--name", p.writer, "--mount", f"source={p.volume},target={p.path}", image,
+                 "sh", "-c", f"echo '{p.text}' > {p.path}/{p.file}"]),
+            Run(["docker", "run", "--detach", "--name", p.reader,
+                 "--mount", f"type=volume,src={p.volume},dst={p.path},readonly", image, "sleep", "3600"])]
+
+
+@lab.variant("long-options-ro", "`--volume` long form, printf instead of echo, `docker container rm`, the reader "
+             "mounting the volume read-only (`:ro`) with its options in another order")
+def long_options_ro(p):
+    image = lab_image(p.image)
+    return [Run(["docker", "volume", "create", p.volume]),
+            Run(["docker", "run", "--volume", f"{p.volume}:{p.path}", "--name", p.writer, image,
+                 "sh", "-c", f"printf '%s\\n' '{p.text}' > {p.path}/{p.file}"]),
+            Run(["docker", "container", "rm", p.writer]),
+            Run(["docker", "run", "--volume", f"{p.volume}:{p.path}:ro", "-d", "--name", p.reader, image,
+                 "sleep", "3600"])]

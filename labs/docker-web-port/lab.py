@@ -79,3 +79,19 @@ lab.near_miss("stopped", "the container was stopped (or never detached)",
               fails=["container-running", "answers-http"])
 lab.near_miss("wrong-image", "runs the web-v1 image instead of nginx", params={"image": "web-v1"},
               fails=["container-image"])
+
+
+@lab.variant("long-options-short-image", "`--publish`/`--detach`/`--name=` long options in another order and "
+             "the short image name nginx:1.22.1")
+def long_options_short_image(p):
+    short = lab_image(p.image).removeprefix("docker.io/library/")
+    return [Run(["docker", "run", "--publish", f"{p.host_port}:{p.container_port}", f"--name={p.container}",
+                 "--detach", short])]
+
+
+@lab.variant("create-start-loopback", "`docker create` then `docker start`, published on 127.0.0.1 only with an "
+             "explicit /tcp (`-p 127.0.0.1:H:C/tcp`), a restart policy")
+def create_start_loopback(p):
+    return [Run(["docker", "create", "--name", p.container, "--restart", "unless-stopped",
+                 "-p", f"127.0.0.1:{p.host_port}:{p.container_port}/tcp", lab_image(p.image)]),
+            Run(["docker", "start", p.container])]

@@ -70,25 +70,30 @@ def succeeded(ctx):
     return k8s.job_succeeded(ctx.kube, NS, J, times=P.completions)
 
 
+COMMAND = "echo processed item on $(hostname)"
+
+
 def job(p, restart="Never"):
-    return {
-        "apiVersion": "batch/v1", "kind": "Job",
-        "metadata": {"name": p.job, "namespace": p.namespace},
-        "spec": {
-            "completions": p.completions, "parallelism": p.parallelism, "backoffLimit": p.backoff,
-            "template": {"spec": {
-                "restartPolicy": restart, "terminationGracePeriodSeconds": 0,
-                "containers": [{"name": p.container, "image": lab_image(p.image),
-                                "command": ["sh", "-c", "echo processed item on $(hostname)"]}],
-            }},
-        },
+    spec = {
+        "completions": p.completions, "parallelism": p.parallelism, "backoffLimit": p.backoff,
+        "template": {"spec": {
+            "restartPolicy": restart, "terminationGracePeriodSeconds": 0,
+            "containers": [{"name": p.container, "image": lab_image(p.image), "command": ["sh", "-c", COMMAND]}],
+        }},
     }
+    if p.backoff is None:  # left out: the API server defaults it to 6
+        del spec["backoffLimit"]
+    return {"apiVersion": "batch/v1", "kind": "Job", "metadata": {"name": p.job, "namespace": p.namespace},
+            "spec": spec}
+
+
+def _wait(p):
+    return Run(["kubectl", "wait", "-n", p.namespace, "--for=condition=Complete", f"job/{p.job}", "--timeout=120s"])
 
 
 @lab.solution
 def solution(p):
-    return [Apply(job(p)),
-            Run(["kubectl", "wait", "-n", p.namespace, "--for=condition=Complete", f"job/{p.job}", "--timeout=120s"])]
+    return [Apply(job(p)), _wait(p)]
 
 
 lab.near_miss("serial", "parallelism left at 1", params={"parallelism": 1}, fails=["parallelism"])
@@ -100,3 +105,41 @@ lab.near_miss("on-failure", "restartPolicy OnFailure",
                                Run(["kubectl", "wait", "-n", p.namespace, "--for=condition=Complete", f"job/{p.job}",
                                     "--timeout=120s"])],
               fails=["backoff-limit"])
+lab.near_miss("default-backoff", "no backoffLimit: the API server sets the default, 6 retries",
+              params={"backoff": None}, fails=["backoff-limit"])
+
+
+@lab.variant("from-create-job", "`kubectl create job batch --image=busybox:1.35.0 --dry-run=client -o yaml -- sh -c "
+             "...` saved, completions/parallelism/backoffLimit added, applied (the generated restartPolicy Never, "
+             "empty resources and status kept)")
+def from_create_job(p):
+    manifest = {
+        "apiVersion": "batch/v1", "kind": "Job",
+        "metadata": {"creationTimestamp": None, "name": p.job, "namespace": p.namespace},
+        "spec": {
+            "backoffLimit": p.backoff, "completions": p.completions, "parallelism": p.parallelism,
+            "template": {
+                "metadata": {"creationTimestamp": None},
+                "spec": {"containers": [{"command": ["sh", "-c", COMMAND], "image": "busybox:1.35.0",
+                                         "name": p.container, "resources": {}}],
+                         "restartPolicy": "Never"},
+            },
+        },
+        "status": {},
+    }
+    return [Apply(manifest), _wait(p)]
+
+
+@lab.variant("indexed-args", "an Indexed Job (completionMode: Indexed), the command as args to the image's sh, "
+             "image docker.io/busybox:1.35.0, a TTL and a deadline; waited for by jsonpath on status.succeeded")
+def indexed_args(p):
+    manifest = job(p)
+    spec = manifest["spec"]
+    spec.update({"completionMode": "Indexed", "activeDeadlineSeconds": 300, "ttlSecondsAfterFinished": 3600})
+    c = spec["template"]["spec"]["containers"][0]
+    del c["command"]
+    c.update({"image": "docker.io/busybox:1.35.0", "args": ["sh", "-c", COMMAND],
+              "resources": {"limits": {"cpu": "100m", "memory": "32Mi"}}})
+    return [Apply(manifest),
+            Run(["kubectl", "wait", f"job/{p.job}", "-n", p.namespace,
+                 f"--for=jsonpath={{.status.succeeded}}={p.completions}", "--timeout=120s"])]

@@ -4,6 +4,8 @@ from kubelab.cluster.api import lab_image
 from kubelab.graders import docker_engine as de
 from kubelab.graders import docker_extra as dx
 from kubelab.graders import namespaces as ns
+from kubelab.graders.errors import Failed
+from kubelab.graders.fields import field
 from kubelab.labs.model import Lab, Params, Run
 
 P = Params(
@@ -68,6 +70,10 @@ def net_shared(ctx):
            requires=["first-running", "second-running"],
            hint=f"share only the network: no `--pid container:{P.first}` (and no `--pid host`)")
 def pid_separate(ctx):
+    # the host's PID namespace is not one of its own either, though it differs from the first container's
+    if field(de.must_inspect(ctx.docker, P.second), "HostConfig.PidMode") == "host":
+        raise Failed(f"container {P.second} PID namespace: expected its own, found the host's (--pid host)",
+                     expected="its own PID namespace", found="the host's")
     return ns.docker_share_namespace(ctx.docker, P.first, P.second, "pid", shared=False)
 
 
@@ -92,3 +98,25 @@ lab.near_miss("pid-instead", "shares the PID namespace (--pid container:) instea
 lab.near_miss("both-shared", "shares the network and also the PID namespace",
               after=_second(lambda p: ["--network", f"container:{p.first}", "--pid", f"container:{p.first}"]),
               fails=["pid-separate"])
+lab.near_miss("pid-host", "shares the network, and runs in the host's PID namespace (--pid host)",
+              after=_second(lambda p: ["--network", f"container:{p.first}", "--pid", "host"]), fails=["pid-separate"])
+
+
+@lab.variant("short-flags-by-id", "`-h` for the hostname, the network joined by the first container's ID "
+             "(`--net container:<id>`), the short image name")
+def short_flags_by_id(p):
+    short = lab_image(p.image).removeprefix("docker.io/library/")
+    return [Run(["docker", "run", "-dh", p.hostname, "--name", p.first, short, "sleep", "3600"]),
+            Run(["sh", "-c", f"docker run -d --net container:$(docker inspect -f '{{{{.Id}}}}' {p.first}) "
+                             f"--name {p.second} {short} sleep 3600"])]
+
+
+@lab.variant("create-then-start", "both containers made with `docker create` and started afterwards, "
+             "`--network=container:NAME` with its own IPC namespace (`--ipc private`), `--hostname=`")
+def create_then_start(p):
+    image = lab_image(p.image)
+    return [Run(["docker", "create", "--name", p.first, f"--hostname={p.hostname}", image, "sleep", "3600"]),
+            Run(["docker", "start", p.first]),
+            Run(["docker", "create", "--name", p.second, f"--network=container:{p.first}", "--ipc", "private",
+                 image, "sleep", "3600"]),
+            Run(["docker", "start", p.second])]

@@ -55,9 +55,10 @@ def pod_labels(ctx):
 
 
 @lab.check("container-image", f"Container {P.container} runs {IMAGE}", points=1, requires=["pod-exists"],
-           hint=f"spec.containers[].name: {P.container} and image: {IMAGE} (the full reference from the task)")
+           hint=f"spec.containers[].name: {P.container} and image: {IMAGE} (the short name "
+                f"{IMAGE.removeprefix('docker.io/library/')} is the same image)")
 def container_image(ctx):
-    return k8s.field_equals(ctx.kube, "Pod", P.pod, P.namespace, f"spec.containers[name={P.container}].image", IMAGE)
+    return k8s.image_is(ctx.kube, "Pod", P.pod, P.namespace, f"spec.containers[name={P.container}].image", IMAGE)
 
 
 @lab.check("pod-ready", f"Pod {P.pod} is Running and Ready", points=2, requires=["pod-exists"],
@@ -112,3 +113,54 @@ lab.near_miss("wrong-label", "tier=backend instead of tier=frontend",
 lab.near_miss("wrong-port", "declares port 8080", params={"port": 8080}, fails=["container-port"])
 lab.near_miss("wrong-env", "GREETING=hello-world", params={"env_value": "hello-world"}, fails=["env-resolved"])
 lab.near_miss("wrong-image", "runs the web-v1 image", params={"image": "web-v1"}, fails=["container-image"])
+lab.near_miss("unnamed-port", "declares port 80 without the name http", params={"port_name": ""},
+              fails=["container-port"])
+
+
+SHORT_IMAGE = IMAGE.removeprefix("docker.io/library/")   # nginx:1.22.1: what containerd runs is the same
+
+
+def _wait(p):
+    return Run(["kubectl", "wait", "-n", p.namespace, "--for=condition=Ready", f"pod/{p.pod}", "--timeout=120s"])
+
+
+@lab.variant("kubectl-run", f"`kubectl run` with the short image name {SHORT_IMAGE}, labels and env as flags, "
+                            "the port name added by a strategic-merge --overrides")
+def kubectl_run(p):
+    labels = ",".join(f"{k}={v}" for k, v in reversed(list(p.labels.items())))
+    override = {"apiVersion": "v1", "spec": {"containers": [
+        {"name": p.container, "ports": [{"containerPort": p.port, "name": p.port_name}]}]}}
+    import json
+
+    return [Run(["kubectl", "run", p.pod, "-n", p.namespace, f"--image={SHORT_IMAGE}", f"--labels={labels}",
+                 f"--port={p.port}", f"--env={p.env_name}={p.env_value}", "--override-type=strategic",
+                 f"--overrides={json.dumps(override)}"]),
+            _wait(p)]
+
+
+@lab.variant("yaml-extras", f"YAML with image {SHORT_IMAGE}, no protocol (TCP is the default), keys in another "
+                            "order, an extra label, imagePullPolicy and resources")
+def yaml_extras(p):
+    return [Apply({
+        "kind": "Pod", "apiVersion": "v1",
+        "metadata": {"labels": {**{k: p.labels[k] for k in reversed(list(p.labels))}, "owner": "student"},
+                     "name": p.pod, "namespace": p.namespace},
+        "spec": {"restartPolicy": "Always", "containers": [{
+            "env": [{"value": p.env_value, "name": p.env_name}],
+            "ports": [{"name": p.port_name, "containerPort": p.port}],
+            "image": SHORT_IMAGE, "imagePullPolicy": "IfNotPresent", "name": p.container,
+            "resources": {"requests": {"cpu": "10m", "memory": "16Mi"}},
+        }]},
+    }), _wait(p)]
+
+
+@lab.variant("fully-qualified-extra-port", "image docker.io/library/nginx:1.22.1 spelled with index.docker.io, "
+                                           "the env from a value that expands, a second port")
+def fully_qualified(p):
+    m = pod_manifest(p)
+    c = m["spec"]["containers"][0]
+    c["image"] = "index.docker.io/library/" + SHORT_IMAGE
+    c["ports"].append({"containerPort": 8080, "name": "alt"})
+    c["env"] = [{"name": "PREFIX", "value": p.env_value.split("-", 1)[0]},
+                {"name": p.env_name, "value": "$(PREFIX)-" + p.env_value.split("-", 1)[1]}]
+    return [Apply(m), _wait(p)]

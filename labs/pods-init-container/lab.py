@@ -49,7 +49,7 @@ def pod_exists(ctx):
 @lab.check("init-declared", f"Init container {P.init} runs {IMAGE}", points=1, requires=["pod-exists"],
            hint=f"spec.initContainers: [{{name: {P.init}, image: {IMAGE}, command: [sh, -c, 'echo ... > {FILE}']}}]")
 def init_declared(ctx):
-    return k8s.field_equals(ctx.kube, "Pod", P.pod, P.namespace, f"spec.initContainers[name={P.init}].image", IMAGE)
+    return k8s.image_is(ctx.kube, "Pod", P.pod, P.namespace, f"spec.initContainers[name={P.init}].image", IMAGE)
 
 
 @lab.check("init-completed", f"Init container {P.init} completed with exit code 0", points=1,
@@ -101,6 +101,8 @@ def solution(p):
 
 lab.near_miss("wrong-text", "the init container writes mode=debug", params={"text": "mode=debug"},
               fails=["file-ready"])
+lab.near_miss("wrong-file", "the init container writes app.cfg (and the main container reads it): no app.conf",
+              params={"file": "app.cfg"}, fails=["file-ready"])
 lab.near_miss("init-as-sidecar", "the writer is a second regular container, not an init container",
               after=lambda p: [Run(["kubectl", "delete", "pod", "-n", p.namespace, p.pod, "--wait=true"]),
                                Apply(_as_sidecar(p)),
@@ -117,3 +119,41 @@ def _as_sidecar(p):
     main["command"] = ["sh", "-c", f"sleep 2; cat {p.mount}/{p.file} && exec sleep 3600"]
     m["spec"]["containers"] = [init, main]
     return m
+
+
+SHORT_IMAGE = IMAGE.removeprefix("docker.io/library/")   # busybox:1.35.0, the same image
+
+
+def _wait(p):
+    return Run(["kubectl", "wait", "-n", p.namespace, "--for=condition=Ready", f"pod/{p.pod}", "--timeout=120s"])
+
+
+@lab.variant("short-image-args", f"image {SHORT_IMAGE}, the scripts in args: under command: [sh, -c], "
+                                 "the main container first in the file, imagePullPolicy and resources")
+def short_image_args(p):
+    path = f"{p.mount}/{p.file}"
+    mounts = [{"mountPath": p.mount, "name": p.volume}]
+    extra = {"imagePullPolicy": "IfNotPresent", "resources": {"limits": {"memory": "32Mi", "cpu": "100m"}}}
+    return [Apply({
+        "apiVersion": "v1", "kind": "Pod",
+        "metadata": {"name": p.pod, "namespace": p.namespace},
+        "spec": {
+            "containers": [{"name": p.main, "image": SHORT_IMAGE, "command": ["sh", "-c"],
+                            "args": [f"cat {path} && exec sleep 3600"], "volumeMounts": mounts, **extra}],
+            "initContainers": [{"name": p.init, "image": SHORT_IMAGE, "command": ["/bin/sh", "-c"],
+                                "args": [f"printf '%s\\n' '{p.text}' > {path}"], "volumeMounts": mounts, **extra}],
+            "volumes": [{"name": p.volume, "emptyDir": {"medium": ""}}],
+        },
+    }), _wait(p)]
+
+
+@lab.variant("tee-docker-io", f"the init container writes with tee, image spelled docker.io/{SHORT_IMAGE}, "
+                              "mount paths with a trailing slash, a readOnly mount in the main container")
+def tee_docker_io(p):
+    m = pod_manifest(p)
+    init, main = m["spec"]["initContainers"][0], m["spec"]["containers"][0]
+    init["volumeMounts"] = [{"name": p.volume, "mountPath": p.mount + "/"}]
+    init["command"] = ["sh", "-c", f"echo '{p.text}' | tee {p.mount}/{p.file}"]
+    init["image"] = "docker.io/" + SHORT_IMAGE
+    main["volumeMounts"] = [{"name": p.volume, "mountPath": p.mount + "/", "readOnly": True}]
+    return [Apply(m), _wait(p)]

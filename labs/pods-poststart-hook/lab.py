@@ -1,5 +1,9 @@
 """Pods: lifecycle hooks - a postStart hook writes a file, a preStop hook and a grace period."""
 
+import os
+import re
+import shlex
+
 from kubelab.cluster.api import lab_image
 from kubelab.graders import k8s
 from kubelab.graders.errors import Failed
@@ -14,9 +18,12 @@ P = Params(
     file="/usr/share/nginx/html/started.txt",
     text="poststart-ran",
     grace=5,
+    prestop="nginx -s quit; sleep 1",   # the preStop script (a near-miss drops the quit)
 )
 IMAGE = lab_image(P.image)
-PRESTOP = "nginx -s quit; sleep 1"
+PRESTOP = P.prestop
+SHELLS = {"sh", "bash", "ash", "dash"}
+QUITS_NGINX = re.compile(r"(^|[\s;&|(])(\S*/)?nginx\s+-s\s*quit\b")
 
 lab = Lab(
     id="pods-poststart-hook",
@@ -62,8 +69,22 @@ def poststart_declared(ctx):
            requires=["pod-exists"],
            hint=f"lifecycle: {{preStop: {{exec: {{command: [sh, -c, '{PRESTOP}']}}}}}}")
 def prestop_declared(ctx):
-    return k8s.field_contains(ctx.kube, "Pod", P.pod, P.namespace,
-                              f"spec.containers[name={P.container}].lifecycle.preStop.exec.command[-1]", "nginx -s quit")
+    path = f"spec.containers[name={P.container}].lifecycle.preStop.exec.command"
+    cmd = field(k8s.must_get(ctx.kube, "Pod", P.pod, P.namespace), path) or []
+    script = hook_script(cmd)
+    if not QUITS_NGINX.search(script):
+        found = shlex.join(cmd) if cmd else "no exec preStop hook"
+        raise Failed(f"{path}: expected a command that runs `nginx -s quit`, found {found[:80]}",
+                     expected="nginx -s quit", found=found[:80])
+    return f"preStop runs {script[:80]}"
+
+
+def hook_script(cmd: list[str]) -> str:
+    """What an exec hook runs, as one shell line: the script of a `sh -c` wrapper (any shell, any path),
+    else the words themselves (`["/usr/sbin/nginx", "-s", "quit"]`)."""
+    if len(cmd) >= 3 and os.path.basename(cmd[0]) in SHELLS and cmd[1] == "-c":
+        return cmd[2]
+    return shlex.join(cmd)
 
 
 @lab.check("grace-period", f"Grace period is {P.grace} s", points=1, requires=["pod-exists"],
@@ -95,7 +116,7 @@ def pod_manifest(p):
                 "name": p.container, "image": lab_image(p.image),
                 "lifecycle": {
                     "postStart": {"exec": {"command": ["sh", "-c", f"echo {p.text} > {p.file}"]}},
-                    "preStop": {"exec": {"command": ["sh", "-c", PRESTOP]}},
+                    "preStop": {"exec": {"command": ["sh", "-c", p.prestop]}},
                 },
             }],
         },
@@ -113,3 +134,40 @@ def solution(p):
 lab.near_miss("wrong-file", "the hook writes /tmp/started.txt", params={"file": "/tmp/started.txt"},
               fails=["hook-effect"])
 lab.near_miss("default-grace", "grace period left at 30 s", params={"grace": 30}, fails=["grace-period"])
+lab.near_miss("prestop-no-quit", "the preStop hook only sleeps (nginx is never told to quit)",
+              params={"prestop": "sleep 1"}, fails=["prestop-declared"])
+
+
+@lab.variant("yaml-reordered-extras", "the manifest written top-down the other way (containers first, the grace "
+             "period last), the short image name, /bin/sh by its path, printf, labels, a port, "
+             "imagePullPolicy and resources")
+def yaml_reordered_extras(p):
+    pod = {"kind": "Pod", "apiVersion": "v1",
+           "metadata": {"namespace": p.namespace, "name": p.pod, "labels": {"app": "hooked"}},
+           "spec": {"containers": [{
+               "image": lab_image(p.image).removeprefix("docker.io/library/"), "name": p.container,
+               "imagePullPolicy": "IfNotPresent",
+               "ports": [{"containerPort": 80, "name": "http"}],
+               "resources": {"requests": {"cpu": "50m", "memory": "32Mi"}, "limits": {"memory": "128Mi"}},
+               "lifecycle": {
+                   "preStop": {"exec": {"command": ["/bin/sh", "-c", p.prestop]}},
+                   "postStart": {"exec": {"command": ["/bin/sh", "-c", f"printf '%s\\n' {p.text} > {p.file}"]}},
+               }}],
+               "terminationGracePeriodSeconds": p.grace}}
+    return [Apply(pod),
+            Run(["kubectl", "wait", f"pod/{p.pod}", "--for", "condition=Ready", "-n", p.namespace, "--timeout=120s"])]
+
+
+@lab.variant("kubectl-run-overrides", "`kubectl run` with the hooks and the grace period in `--overrides` JSON, "
+             "nginx quit by its absolute path")
+def kubectl_run_overrides(p):
+    import json
+
+    spec = {"spec": {"terminationGracePeriodSeconds": p.grace, "containers": [{
+        "name": p.container, "image": lab_image(p.image).removeprefix("docker.io/library/"),
+        "lifecycle": {"postStart": {"exec": {"command": ["sh", "-c", f"echo {p.text} >> {p.file}"]}},
+                      "preStop": {"exec": {"command": ["sh", "-c", p.prestop.replace("nginx", "/usr/sbin/nginx")]}}},
+    }]}}
+    return [Run(["kubectl", "run", p.pod, "-n", p.namespace, f"--image={spec['spec']['containers'][0]['image']}",
+                 f"--overrides={json.dumps(spec)}"]),
+            Run(["kubectl", "wait", "-n", p.namespace, "--for=condition=Ready", f"pod/{p.pod}", "--timeout=120s"])]

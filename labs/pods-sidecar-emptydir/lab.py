@@ -65,21 +65,16 @@ def emptydir_volume(ctx):
            points=1, requires=["pod-exists"],
            hint=f"under container {P.main}: volumeMounts: [{{name: {P.volume}, mountPath: {P.main_path}}}]")
 def main_mount(ctx):
-    k8s.field_equals(ctx.kube, "Pod", P.pod, P.namespace, f"spec.containers[name={P.main}].image",
-                     lab_image(P.main_image))
-    return k8s.field_equals(ctx.kube, "Pod", P.pod, P.namespace,
-                            f"spec.containers[name={P.main}].volumeMounts[name={P.volume}].mountPath", P.main_path)
+    k8s.container_image_is(ctx.kube, P.namespace, P.pod, P.main, lab_image(P.main_image))
+    return k8s.mount_path_is(ctx.kube, P.namespace, P.pod, P.main, P.volume, P.main_path)
 
 
 @lab.check("sidecar-mount", f"{P.sidecar} runs {lab_image(P.sidecar_image)} and mounts {P.volume} at {P.sidecar_path}",
            points=1, requires=["pod-exists"],
            hint=f"under container {P.sidecar}: volumeMounts: [{{name: {P.volume}, mountPath: {P.sidecar_path}}}]")
 def sidecar_mount(ctx):
-    k8s.field_equals(ctx.kube, "Pod", P.pod, P.namespace, f"spec.containers[name={P.sidecar}].image",
-                     lab_image(P.sidecar_image))
-    return k8s.field_equals(ctx.kube, "Pod", P.pod, P.namespace,
-                            f"spec.containers[name={P.sidecar}].volumeMounts[name={P.volume}].mountPath",
-                            P.sidecar_path)
+    k8s.container_image_is(ctx.kube, P.namespace, P.pod, P.sidecar, lab_image(P.sidecar_image))  # or a native sidecar
+    return k8s.mount_path_is(ctx.kube, P.namespace, P.pod, P.sidecar, P.volume, P.sidecar_path)
 
 
 @lab.check("pod-ready", f"Pod {P.pod} is Running and Ready (both containers)", points=1, requires=["pod-exists"],
@@ -132,3 +127,49 @@ def solution(p):
 lab.near_miss("wrong-text", "the sidecar writes another line", params={"text": "hello"}, fails=["served"])
 lab.near_miss("main-mount-elsewhere", "nginx mounts the volume at /data, so it serves its default page",
               params={"main_path": "/data"}, fails=["main-mount", "served"])
+
+
+def _short(key):
+    return lab_image(key).removeprefix("docker.io/library/")   # nginx:1.22.1, busybox:1.35.0: the same images
+
+
+def _wait(p):
+    return Run(["kubectl", "wait", "-n", p.namespace, "--for=condition=Ready", f"pod/{p.pod}", "--timeout=120s"])
+
+
+@lab.variant("short-images-sidecar-first", "short image names, the sidecar listed first, mount paths with a "
+                                           "trailing slash, a `while :` loop writing with printf")
+def short_images(p):
+    m = pod_manifest(p)
+    main, side = m["spec"]["containers"]
+    main["image"], side["image"] = _short(p.main_image), _short(p.sidecar_image)
+    main["volumeMounts"][0]["mountPath"] = p.main_path + "/"
+    side["volumeMounts"][0]["mountPath"] = p.sidecar_path + "/"
+    side["command"] = ["/bin/sh", "-c", f"while :; do printf '%s\\n' {p.text} > {p.sidecar_path}/index.html; "
+                                        "sleep 3; done"]
+    m["spec"]["containers"] = [side, main]
+    return [Apply(m), _wait(p)]
+
+
+@lab.variant("args-readonly-ports", "the sidecar script in args:, nginx's mount readOnly, a declared port 80 and "
+                                    "resources; the emptyDir with sizeLimit")
+def args_readonly(p):
+    m = pod_manifest(p)
+    main, side = m["spec"]["containers"]
+    main["volumeMounts"][0]["readOnly"] = True
+    main["ports"] = [{"containerPort": 80, "name": "http"}]
+    main["resources"] = {"requests": {"cpu": "10m", "memory": "16Mi"}}
+    script = side.pop("command")[2]
+    side["command"], side["args"] = ["sh", "-c"], [script]
+    m["spec"]["volumes"] = [{"name": p.volume, "emptyDir": {"sizeLimit": "1Mi"}}]
+    return [Apply(m), _wait(p)]
+
+
+@lab.variant("native-sidecar", "the writer as a native sidecar: an init container with restartPolicy: Always "
+                               "(Kubernetes >= 1.29), started before nginx and running beside it")
+def native_sidecar(p):
+    m = pod_manifest(p)
+    main, side = m["spec"]["containers"]
+    side["restartPolicy"] = "Always"
+    m["spec"]["containers"], m["spec"]["initContainers"] = [main], [side]
+    return [Apply(m), _wait(p)]

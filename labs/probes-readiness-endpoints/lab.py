@@ -60,7 +60,7 @@ def readiness_probe(ctx):
     for name in P.pods:
         base = f"spec.containers[name={P.container}].readinessProbe"
         k8s.field_equals(ctx.kube, "Pod", name, NS, f"{base}.httpGet.path", P.path)
-        k8s.field_equals(ctx.kube, "Pod", name, NS, f"{base}.httpGet.port", 80)
+        k8s.probe_port_is(ctx.kube, NS, name, P.container, "readinessProbe", 80)   # `port: http` resolves
         k8s.field_equals(ctx.kube, "Pod", name, NS, f"{base}.periodSeconds", P.period)
     return f"httpGet {P.path}:80 every {P.period} s on both pods"
 
@@ -115,6 +115,12 @@ def manifests(p):
     return docs
 
 
+def _probe_on(p, name, port):
+    pod = next(d for d in manifests(p) if d["kind"] == "Pod" and d["metadata"]["name"] == name)
+    pod["spec"]["containers"][0]["readinessProbe"]["httpGet"]["port"] = port
+    return pod
+
+
 @lab.solution
 def solution(p):
     steps = [Apply(manifests(p))]
@@ -130,9 +136,54 @@ def solution(p):
 lab.near_miss("probe-index", "the probe checks /index.html, which exists at once: both pods ready",
               params={"path": "/index.html"}, fails=["readiness-probe"],
               changes=["ready-one", "endpoints"])
+lab.near_miss("probe-port-8080", "the probe asks port 8080, where nginx does not listen: never ready",
+              after=lambda p: [Run(["kubectl", "delete", "pod", "-n", p.namespace, *p.pods, "--wait=true"]),
+                               Apply([_probe_on(p, n, 8080) for n in p.pods])],
+              fails=["readiness-probe", "endpoints"], changes=["ready-one"])
 lab.near_miss("both-ready", "created the file in both pods",
               after=lambda p: [Run(["kubectl", "exec", "-n", p.namespace, n, "--", "sh", "-c",
                                     f"echo ok > {HTML}{p.path}"]) for n in p.pods]
               + [Run(["kubectl", "wait", "-n", p.namespace, "--for=condition=Ready", "pod", "--all",
                       "--timeout=60s"])],
               fails=["ready-one", "endpoints"])
+
+
+def _pod(p, name, *, image=None, named_port=False, labels=None):
+    port = {"containerPort": 80, **({"name": "http"} if named_port else {})}
+    return {"apiVersion": "v1", "kind": "Pod",
+            "metadata": {"name": name, "namespace": p.namespace, "labels": labels or dict(p.labels)},
+            "spec": {"terminationGracePeriodSeconds": 0, "containers": [{
+                "name": p.container, "image": image or lab_image(p.image), "ports": [port],
+                "readinessProbe": {"httpGet": {"path": p.path, "port": "http" if named_port else 80,
+                                               "scheme": "HTTP"},
+                                   "periodSeconds": p.period, "failureThreshold": 1, "timeoutSeconds": 1},
+            }]}}
+
+
+def _make_ready(p):
+    return [Run(["kubectl", "wait", "-n", p.namespace, "--for=jsonpath={.status.phase}=Running", f"pod/{n}",
+                 "--timeout=60s"]) for n in p.pods] + [
+        Run(["kubectl", "exec", "-n", p.namespace, p.ready_pod, "-c", p.container, "--", "sh", "-c",
+             f"printf ok > {HTML}{p.path}"]),
+        Run(["kubectl", "wait", "-n", p.namespace, "--for=condition=Ready", f"pod/{p.ready_pod}", "--timeout=60s"])]
+
+
+@lab.variant("named-port-create-service", "the probe on `port: http` (the container port named http), short "
+                                          "image name, the Service from `kubectl create service clusterip`")
+def named_port(p):
+    short = lab_image(p.image).removeprefix("docker.io/library/")
+    # `kubectl create service clusterip web` selects app=web: the label the task asks for
+    return [Apply([_pod(p, n, image=short, named_port=True) for n in p.pods]),
+            Run(["kubectl", "create", "service", "clusterip", p.service, "-n", p.namespace, "--tcp=80:80"]),
+            *_make_ready(p)]
+
+
+@lab.variant("expose-extra-labels", "pods with an extra label tier=web, the Service from `kubectl expose pod` "
+                                    "with --selector, probe fields in another order and a named targetPort")
+def expose(p):
+    labels = {**p.labels, "tier": "web"}
+    selector = ",".join(f"{k}={v}" for k, v in p.labels.items())
+    return [Apply([_pod(p, n, named_port=True, labels=labels) for n in p.pods]),
+            Run(["kubectl", "expose", "pod", p.pods[0], "-n", p.namespace, f"--name={p.service}", "--port=80",
+                 "--target-port=http", f"--selector={selector}"]),
+            *_make_ready(p)]

@@ -44,7 +44,7 @@ would recreate the broken pod anyway (`kubectl edit deploy {D} -n {NS}`).""",
            hint=f"the seeded liveness probe asks port {P.broken_port}, where nothing listens")
 def liveness_fixed(ctx):
     base = f"spec.template.spec.containers[name={P.container}].livenessProbe.httpGet"
-    k8s.field_equals(ctx.kube, "Deployment", D, NS, f"{base}.port", P.port)
+    k8s.probe_port_is(ctx.kube, NS, D, P.container, "livenessProbe", P.port, kind="Deployment")  # a named port too
     return k8s.field_equals(ctx.kube, "Deployment", D, NS, f"{base}.path", P.health_path)
 
 
@@ -52,7 +52,7 @@ def liveness_fixed(ctx):
            hint=f"the seeded readiness probe asks {P.broken_path}, which answers 404")
 def readiness_fixed(ctx):
     base = f"spec.template.spec.containers[name={P.container}].readinessProbe.httpGet"
-    k8s.field_equals(ctx.kube, "Deployment", D, NS, f"{base}.port", P.port)
+    k8s.probe_port_is(ctx.kube, NS, D, P.container, "readinessProbe", P.port, kind="Deployment")
     return k8s.field_equals(ctx.kube, "Deployment", D, NS, f"{base}.path", P.health_path)
 
 
@@ -114,3 +114,44 @@ lab.near_miss("liveness-only", "fixed the liveness probe, left readiness on /hea
               after=lambda p: [Apply(deployment(p, p.port, p.health_path, p.port, p.broken_path)),
                                Run(["sleep", "5"])],
               fails=["readiness-fixed"], changes=["pod-ready", "no-restarts"])
+
+
+def _rollout(p):
+    return Run(["kubectl", "rollout", "status", "-n", p.namespace, f"deploy/{p.deployment}", "--timeout=120s"])
+
+
+@lab.variant("json-patch", "`kubectl patch --type=json`: replace the liveness port and the readiness path in place")
+def json_patch(p):
+    import json
+
+    base = "/spec/template/spec/containers/0"
+    ops = [{"op": "replace", "path": f"{base}/livenessProbe/httpGet/port", "value": p.port},
+           {"op": "replace", "path": f"{base}/readinessProbe/httpGet/path", "value": p.health_path}]
+    return [Run(["kubectl", "patch", "deployment", p.deployment, "-n", p.namespace, "--type=json",
+                 "-p", json.dumps(ops)]), _rollout(p)]
+
+
+@lab.variant("named-port-strategic", "`kubectl patch` (strategic merge): the container port named http, both "
+                                     "probes on `port: http`")
+def named_port(p):
+    import json
+
+    patch = {"spec": {"template": {"spec": {"containers": [{
+        "name": p.container,
+        "ports": [{"containerPort": p.port, "name": "http"}],
+        "livenessProbe": {"httpGet": {"path": p.health_path, "port": "http"}},
+        "readinessProbe": {"httpGet": {"path": p.health_path, "port": "http"}},
+    }]}}}}
+    return [Run(["kubectl", "patch", "deployment", p.deployment, "-n", p.namespace, "-p", json.dumps(patch)]),
+            _rollout(p)]
+
+
+@lab.variant("edit-as-replace", "what `kubectl edit` does, spelled out: get the object, change the port and "
+                                "the path with sed, `kubectl replace` it")
+def edit_replace(p):
+    # the deployment controller may write the status in between: a Conflict is retried, as by hand
+    script = (f"for try in 1 2 3 4 5; do kubectl get deploy {p.deployment} -n {p.namespace} -o json | "
+              f"sed -e 's/\"port\": {p.broken_port}/\"port\": {p.port}/' "
+              f"-e 's#\"path\": \"{p.broken_path}\"#\"path\": \"{p.health_path}\"#' | "
+              f"kubectl replace -f - && exit 0; sleep 1; done; exit 1")
+    return [Run(["sh", "-c", script]), _rollout(p)]

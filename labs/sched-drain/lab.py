@@ -109,3 +109,26 @@ lab.near_miss("cordon-only", "kubectl cordon without drain: the pods stay on the
               params={"drain": False}, fails=["node-empty"], changes=["app-available"])
 lab.near_miss("uncordoned", "the node was uncordoned before the check",
               params={"uncordon_early": True}, fails=["node-cordoned"], changes=["node-empty", "app-available"])
+
+
+def _rollout(p):
+    return Run(["kubectl", "rollout", "status", f"deployment/{p.deployment}", "-n", p.namespace, "--timeout=90s"])
+
+
+@lab.variant("cordon-then-drain", "`kubectl cordon` first, then `kubectl drain` with a set-based --pod-selector, "
+             "--disable-eviction and --grace-period=0 (no --delete-emptydir-data: no pod here has an emptyDir)")
+def cordon_then_drain(p):
+    key, value = next(iter(p.group.items()))
+    return [Run(["kubectl", "cordon", p.node]),
+            Run(["kubectl", "drain", p.node, "--ignore-daemonsets", "--force", "--disable-eviction",
+                 "--grace-period=0", f"--pod-selector={key} in ({value})", "--timeout=90s"]),
+            _rollout(p)]
+
+
+@lab.variant("patch-unschedulable-delete", "the node marked unschedulable with `kubectl patch node`, then the "
+             "lab's pods on it deleted by a field selector (what drain does, by hand)")
+def patch_and_delete(p):
+    return [Run(["kubectl", "patch", "node", p.node, "-p", '{"spec":{"unschedulable":true}}']),
+            Run(["kubectl", "delete", "pods", "-n", p.namespace, f"--field-selector=spec.nodeName={p.node}",
+                 "--wait=true"]),
+            _rollout(p)]

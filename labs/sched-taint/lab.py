@@ -1,9 +1,12 @@
 """Scheduling: a node tainted NoSchedule that carries only the pods of a tolerating Deployment."""
 
+import json
+
 from kubelab.cluster.api import lab_image
 from kubelab.graders import k8s, placement_extra
 from kubelab.graders.errors import Failed
 from kubelab.graders.fields import field
+from kubelab.graders.meaning import toleration_matches
 from kubelab.labs.model import Apply, Lab, NodeScope, Params, Run
 
 P = Params(
@@ -60,11 +63,10 @@ def node_tainted(ctx):
 def deployment_tolerates(ctx):
     dep = k8s.must_get(ctx.kube, "Deployment", P.deployment, P.namespace)
     tols = field(dep, "spec.template.spec.tolerations") or []
-    for t in tols:
-        if t.get("key") == P.taint_key and t.get("effect") in (None, "", P.effect) and (
-                t.get("operator") == "Exists" or t.get("value") == P.taint_value):
-            return f"deployment {P.deployment} tolerates {TAINT}"
-    shown = ", ".join(f"{t.get('key')}={t.get('value')}:{t.get('effect')}" for t in tols) or "none"
+    if any(toleration_matches(t, P.taint_key, P.taint_value, P.effect) for t in tols):
+        return f"deployment {P.deployment} tolerates {TAINT}"
+    shown = ", ".join(f"{t.get('key') or '*'}{'=' + t['value'] if t.get('value') else ''}:{t.get('effect') or '*'}"
+                      f" ({t.get('operator') or 'Equal'})" for t in tols) or "none"
     raise Failed(f"deployment {P.deployment} tolerations: expected one for {TAINT}, found {shown}",
                  expected=TAINT, found=shown)
 
@@ -126,3 +128,55 @@ lab.near_miss("legacy-left", f"{P.legacy} is still on the node: NoSchedule did n
 lab.near_miss("prefer", "the taint is PreferNoSchedule, a soft wish",
               params={"effect": "PreferNoSchedule"}, fails=["node-tainted", "deployment-tolerates"],
               changes=["only-tolerating"])
+
+
+def _rollout(p):
+    return Run(["kubectl", "rollout", "status", f"deployment/{p.deployment}", "-n", p.namespace, "--timeout=90s"])
+
+
+@lab.variant("patch-node-exists", "the taint put on with `kubectl patch node`, a toleration `key: dedicated, "
+             "operator: Exists` with no effect, the Deployment as `kubectl create deployment --dry-run=client "
+             "-o yaml` writes it (short image kubelab/web:v1)")
+def patch_node_exists(p):
+    taint = json.dumps({"spec": {"taints": [{"key": p.taint_key, "value": p.taint_value, "effect": p.effect}]}})
+    dep = {"apiVersion": "apps/v1", "kind": "Deployment",
+           "metadata": {"creationTimestamp": None, "labels": dict(p.labels), "name": p.deployment,
+                        "namespace": p.namespace},
+           "spec": {"replicas": p.replicas, "selector": {"matchLabels": dict(p.labels)}, "strategy": {},
+                    "template": {"metadata": {"creationTimestamp": None, "labels": dict(p.labels)},
+                                 "spec": {"nodeSelector": {"kubernetes.io/hostname": p.node},
+                                          "tolerations": [{"key": p.taint_key, "operator": "Exists"}],
+                                          "containers": [{"image": "kubelab/web:v1", "name": "web",
+                                                          "resources": {}}]}}},
+           "status": {}}
+    return [Run(["kubectl", "patch", "node", p.node, "--type=merge", "-p", taint]),
+            Apply(dep),
+            Run(["kubectl", "delete", "pod", p.legacy, "-n", p.namespace, "--grace-period=0", "--force"]),
+            _rollout(p)]
+
+
+@lab.variant("tolerate-all-affinity", "`kubectl taint nodes`, a tolerate-everything toleration "
+             "(`- operator: Exists`), the pods pinned by required node affinity on kubernetes.io/hostname "
+             "instead of a nodeSelector, the legacy pod deleted before the Deployment is made")
+def tolerate_all(p):
+    pin = {"nodeAffinity": {"requiredDuringSchedulingIgnoredDuringExecution": {"nodeSelectorTerms": [
+        {"matchExpressions": [{"key": "kubernetes.io/hostname", "operator": "In", "values": [p.node]}]}]}}}
+    dep = {"apiVersion": "apps/v1", "kind": "Deployment",
+           "metadata": {"name": p.deployment, "namespace": p.namespace},
+           "spec": {"replicas": p.replicas,
+                    "selector": {"matchExpressions": [{"key": k, "operator": "In", "values": [v]}
+                                                      for k, v in p.labels.items()]},
+                    "template": {"metadata": {"labels": dict(p.labels)},
+                                 "spec": {"terminationGracePeriodSeconds": 0, "affinity": pin,
+                                          "tolerations": [{"operator": "Exists"}],
+                                          "containers": [{"name": "gpu", "image": "docker.io/kubelab/web:v1"}]}}}}
+    return [Run(["kubectl", "taint", "nodes", p.node, f"{p.taint_key}={p.taint_value}:{p.effect}"]),
+            Run(["kubectl", "delete", "pod", p.legacy, "-n", p.namespace]),
+            Apply(dep), _rollout(p)]
+
+
+lab.near_miss("wrong-value", "the toleration is for dedicated=cpu: the pods do not tolerate dedicated=gpu",
+              after=lambda p: [Run(["kubectl", "patch", "deployment", p.deployment, "-n", p.namespace, "--type=json",
+                                    "-p", json.dumps([{"op": "replace", "path": "/spec/template/spec/tolerations/0/value",
+                                                       "value": "cpu"}])])],
+              fails=["deployment-tolerates", "pods-on-node"])

@@ -15,6 +15,7 @@ P = Params(
     mode=0o400,
     env_name="DB_PASSWORD",
     env_key="password",               # the Secret key the variable comes from
+    workdir="/tmp/kubelab-secret-mount-env",  # where a solution may write files to load
 )
 IMAGE = lab_image(P.image)
 
@@ -110,3 +111,48 @@ lab.near_miss("wrong-key", "DB_PASSWORD comes from the username key",
               params={"env_key": "username"}, fails=["env-secret"])
 lab.near_miss("typo", "the password is stored with a typo",
               params={"password": "Kub3lab-secret"}, fails=["secret-value", "file-content", "env-secret"])
+
+
+@lab.variant("env-file-no-readonly", "the Secret from an env file (`--from-env-file`), defaultMode written in "
+             "decimal (256), no readOnly (Secret volumes are read-only anyway), the volume and container under "
+             "other names, `optional: false`, the short image name")
+def env_file_no_readonly(p):
+    pod = {"apiVersion": "v1", "kind": "Pod",
+           "metadata": {"name": p.pod, "namespace": p.namespace},
+           "spec": {"containers": [{
+               "name": "client", "image": lab_image(p.image).removeprefix("docker.io/library/"),
+               "command": ["sleep"], "args": ["3600"],
+               "volumeMounts": [{"name": "secret-volume", "mountPath": p.mount}],
+               "env": [{"name": p.env_name, "valueFrom": {
+                   "secretKeyRef": {"key": p.env_key, "name": p.secret, "optional": False}}}]}],
+               "volumes": [{"name": "secret-volume", "secret": {"secretName": p.secret, "defaultMode": int(p.mode)}}]}}
+    return [Run(["mkdir", "-p", p.workdir]),
+            Run(["sh", "-c", f"printf 'username=%s\\npassword=%s\\n' '{p.username}' '{p.password}' "
+                             f"> {p.workdir}/db.env"]),
+            Run(["kubectl", "create", "secret", "generic", p.secret, f"--from-env-file={p.workdir}/db.env",
+                 "-n", p.namespace]),
+            Run(["rm", "-f", f"{p.workdir}/db.env"]),
+            Apply(pod),
+            Run(["kubectl", "wait", "-n", p.namespace, "--for=condition=Ready", f"pod/{p.pod}", "--timeout=90s"])]
+
+
+@lab.variant("yaml-stringdata-items", "the Secret as YAML with `stringData`, the pod projecting both keys with "
+             "`items` and a mode per file instead of defaultMode, labels and resources")
+def yaml_stringdata_items(p):
+    secret = {"apiVersion": "v1", "kind": "Secret", "type": "Opaque",
+              "metadata": {"name": p.secret, "namespace": p.namespace, "labels": {"app": p.pod}},
+              "stringData": {"password": p.password, "username": p.username}}
+    pod = {"kind": "Pod", "apiVersion": "v1",
+           "metadata": {"namespace": p.namespace, "name": p.pod, "labels": {"app": p.pod}},
+           "spec": {"volumes": [{"name": "db", "secret": {"secretName": p.secret, "items": [
+                        {"key": "username", "path": "username", "mode": int(p.mode)},
+                        {"key": "password", "path": "password", "mode": int(p.mode)}]}}],
+                    "containers": [{
+                        "image": lab_image(p.image), "name": p.pod, "imagePullPolicy": "IfNotPresent",
+                        "command": ["sh", "-c", "sleep 3600"],
+                        "resources": {"requests": {"cpu": "10m", "memory": "16Mi"}},
+                        "env": [{"name": p.env_name, "valueFrom": {"secretKeyRef": {"name": p.secret,
+                                                                                     "key": p.env_key}}}],
+                        "volumeMounts": [{"mountPath": p.mount, "name": "db", "readOnly": True}]}]}}
+    return [Apply([secret, pod]),
+            Run(["kubectl", "wait", "-n", p.namespace, "--for=condition=Ready", f"pod/{p.pod}", "--timeout=90s"])]

@@ -2,6 +2,7 @@
 
 import base64
 import json
+import re
 
 from kubelab.cluster.api import lab_image
 from kubelab.graders import k8s
@@ -53,12 +54,13 @@ def secret_type(ctx):
     return k8s.field_equals(ctx.kube, "Secret", P.secret, P.namespace, "type", DOCKERCFG_TYPE)
 
 
-@lab.check("secret-server", f"Secret {P.secret} holds credentials of {P.username} for {P.server}", points=1,
-           hint="--docker-server must be the registry host[:port] exactly as image references name it; "
+@lab.check("secret-server", f"Secret {P.secret} holds the credentials of {P.username} for {P.server}", points=1,
+           hint="--docker-server must be the registry host[:port] as image references name it; "
                 f"decode it: kubectl get secret {P.secret} -n {P.namespace} "
                 "-o jsonpath='{.data.\\.dockerconfigjson}' | base64 -d")
 def secret_server(ctx):
     obj = k8s.must_get(ctx.kube, "Secret", P.secret, P.namespace)
+    ctx.kube.secret_values.add(P.password)
     raw = (obj.get("data") or {}).get(".dockerconfigjson")
     if raw is None:
         raise Failed(f"secret {P.secret}: expected the key .dockerconfigjson, found "
@@ -67,13 +69,38 @@ def secret_server(ctx):
         auths = json.loads(base64.b64decode(raw)).get("auths") or {}
     except ValueError:
         raise Failed(f"secret {P.secret}: .dockerconfigjson is not JSON", expected="JSON") from None
-    if P.server not in auths:
+    if not isinstance(auths, dict):
+        raise Failed(f"secret {P.secret}: .dockerconfigjson auths is not a map of servers", expected="auths: {...}")
+    entry = next((v for k, v in auths.items() if registry_host(k) == registry_host(P.server)), None)
+    if not isinstance(entry, dict):
         servers = ", ".join(sorted(auths)) or "none"
         raise Failed(f"secret {P.secret} auths: expected {P.server}, found {servers}", expected=P.server, found=servers)
-    if auths[P.server].get("username") != P.username:
+    user, password = credentials(entry)
+    if user != P.username:
         raise Failed(f"secret {P.secret}: expected the user {P.username} for {P.server}, found another user",
                      expected=P.username, found="another user")
+    if password != P.password:
+        raise Failed(f"secret {P.secret}: expected the password the task gives for {P.server}, found a different one",
+                     expected="the task's password", found="a different password")
     return f"secret {P.secret} has credentials of {P.username} for {P.server}"
+
+
+def registry_host(key: str) -> str:
+    """An auths key as the kubelet matches it against image references: `https://HOST:PORT/v1/` is HOST:PORT."""
+    host = re.sub(r"^[A-Za-z][A-Za-z0-9+.-]*://", "", str(key).strip())
+    return host.split("/", 1)[0].lower()
+
+
+def credentials(entry: dict) -> tuple[str | None, str | None]:
+    """(user, password) of an auths entry: its username/password, else its `auth` (base64 of user:password),
+    as the kubelet reads it."""
+    user, password = entry.get("username"), entry.get("password")
+    if not user and entry.get("auth"):
+        try:
+            user, _, password = base64.b64decode(entry["auth"]).decode().partition(":")
+        except (ValueError, UnicodeDecodeError):
+            return None, None
+    return user, password
 
 
 @lab.check("pod-pull-secret", f"Pod {P.pod} names {P.secret} in imagePullSecrets", points=1,
@@ -93,11 +120,39 @@ def pod_ready(ctx):
     return k8s.pod_running_ready(ctx.kube, P.namespace, P.pod)
 
 
-@lab.check("tls-secret", f"Secret {P.tls_secret} is type kubernetes.io/tls with tls.crt and tls.key", points=1,
-           hint=f"kubectl create secret tls {P.tls_secret} -n {P.namespace} --cert=tls.crt --key=tls.key")
+@lab.check("tls-secret", f"Secret {P.tls_secret} is type kubernetes.io/tls with a certificate for {P.tls_cn} and its key",
+           points=1,
+           hint=f"openssl req -x509 ... -subj /CN={P.tls_cn}, then "
+                f"kubectl create secret tls {P.tls_secret} -n {P.namespace} --cert=tls.crt --key=tls.key")
 def tls_secret(ctx):
     k8s.field_equals(ctx.kube, "Secret", P.tls_secret, P.namespace, "type", "kubernetes.io/tls")
-    return k8s.secret_has_keys(ctx.kube, P.namespace, P.tls_secret, ["tls.crt", "tls.key"])
+    k8s.secret_has_keys(ctx.kube, P.namespace, P.tls_secret, ["tls.crt", "tls.key"])
+    crt = (k8s.must_get(ctx.kube, "Secret", P.tls_secret, P.namespace).get("data") or {}).get("tls.crt") or ""
+    try:
+        pem = base64.b64decode(crt)
+    except ValueError:
+        pem = b""
+    if not cert_names(pem, P.tls_cn):
+        raise Failed(f"secret {P.tls_secret} tls.crt: expected a certificate for {P.tls_cn} (its CN or a DNS name), "
+                     "found a certificate for other names", expected=P.tls_cn, found="other names")
+    return f"secret {P.tls_secret} holds a certificate for {P.tls_cn} and its key"
+
+
+def cert_names(pem: bytes, name: str) -> bool:
+    """True when a PEM certificate names `name` as its subject CN or a subjectAltName DNS entry: the DER
+    holds the name as a whole string value (UTF8String, PrintableString, IA5String, or SAN dNSName [2])."""
+    value = name.encode()
+    if len(value) > 127:
+        return False
+    blocks = re.findall(rb"-----BEGIN CERTIFICATE-----(.+?)-----END CERTIFICATE-----", pem, re.S)
+    for block in blocks:
+        try:
+            der = base64.b64decode(b"".join(block.split()))
+        except ValueError:
+            continue
+        if any(bytes([tag, len(value)]) + value in der for tag in (0x0C, 0x13, 0x16, 0x82)):
+            return True
+    return False
 
 
 def dockercfg(p) -> str:
@@ -137,3 +192,77 @@ lab.near_miss("wrong-server", "credentials for docker.io instead of the private 
               params={"server": "docker.io"}, fails=["secret-server"])
 lab.near_miss("wrong-pull-secret", "the pod names a Secret that does not exist in imagePullSecrets",
               params={"pull_secret": "registry-credentials"}, fails=["pod-pull-secret"])
+lab.near_miss("wrong-cn", "the certificate is made for www.kubelab.example", params={"tls_cn": "www.kubelab.example"},
+              fails=["tls-secret"])
+lab.near_miss("wrong-password", "the registry password stored with a typo",
+              params={"password": "pull-me-2026"}, fails=["secret-server"])
+
+
+def _short(ref: str) -> str:
+    """The image reference as students type it: docker.io/kubelab/web:v1 -> kubelab/web:v1."""
+    return ref.removeprefix("docker.io/library/").removeprefix("docker.io/")
+
+
+def _tls_steps(p, create):
+    return [Run(["mkdir", "-p", p.workdir]),
+            Run(["openssl", "req", "-newkey", "rsa:2048", "-nodes", "-keyout", f"{p.workdir}/web.key", "-x509",
+                 "-days", "365", "-out", f"{p.workdir}/web.crt", "-subj", f"/CN={p.tls_cn}"]),
+            create]
+
+
+@lab.variant("hand-built-dockerconfigjson", "the .dockerconfigjson written by hand (an `https://` server key and "
+             "only the `auth` field) in a YAML Secret, the pod in YAML with the short image name, the TLS Secret "
+             "as `create secret generic --type=kubernetes.io/tls`")
+def hand_built_dockerconfigjson(p):
+    auth = base64.b64encode(f"{p.username}:{p.password}".encode()).decode()
+    config = json.dumps({"auths": {f"https://{p.server}": {"auth": auth}}})
+    secret = {"apiVersion": "v1", "kind": "Secret", "type": DOCKERCFG_TYPE,
+              "metadata": {"name": p.secret, "namespace": p.namespace},
+              "data": {".dockerconfigjson": base64.b64encode(config.encode()).decode()}}
+    pod = {"kind": "Pod", "apiVersion": "v1", "metadata": {"namespace": p.namespace, "name": p.pod},
+           "spec": {"containers": [{"image": _short(lab_image(p.image)), "name": p.pod}],
+                    "imagePullSecrets": [{"name": p.pull_secret}]}}
+    return [Apply([secret, pod]),
+            *_tls_steps(p, Run(["kubectl", "create", "secret", "generic", p.tls_secret, "--type=kubernetes.io/tls",
+                                f"--from-file=tls.crt={p.workdir}/web.crt", f"--from-file=tls.key={p.workdir}/web.key",
+                                "-n", p.namespace])),
+            Run(["kubectl", "wait", f"pod/{p.pod}", "-n", p.namespace, "--for=condition=Ready", "--timeout=90s"])]
+
+
+@lab.variant("service-account-pull-secret", "`--docker-server=https://...` with an e-mail, the Secret attached to "
+             "the namespace's default ServiceAccount (which adds it to every new pod's imagePullSecrets), the pod "
+             "made with `kubectl run`")
+def service_account_pull_secret(p):
+    return [Run(["kubectl", "create", "secret", "docker-registry", p.secret, f"--docker-server=https://{p.server}",
+                 f"--docker-username={p.username}", f"--docker-password={p.password}",
+                 f"--docker-email={p.username}@kubelab.example", "-n", p.namespace]),
+            *_tls_steps(p, Run(["kubectl", "create", "secret", "tls", p.tls_secret, "-n", p.namespace,
+                                f"--key={p.workdir}/web.key", f"--cert={p.workdir}/web.crt"])),
+            Run(["kubectl", "wait", "--for=create", "serviceaccount/default", "-n", p.namespace, "--timeout=60s"]),
+            Run(["kubectl", "patch", "serviceaccount", "default", "-n", p.namespace,
+                 "-p", json.dumps({"imagePullSecrets": [{"name": p.pull_secret}]})]),
+            Run(["kubectl", "run", p.pod, "-n", p.namespace, f"--image={_short(lab_image(p.image))}"]),
+            Run(["kubectl", "wait", "-n", p.namespace, "--for=condition=Ready", f"pod/{p.pod}", "--timeout=90s"])]
+
+
+@lab.variant("from-docker-config", "a `docker login`-style config.json (only `auth`, as docker login writes it) "
+             "loaded with `create secret generic --from-file=.dockerconfigjson=... --type=...`, as the Kubernetes "
+             "docs show; the pod from YAML with imagePullPolicy Never")
+def from_docker_config(p):
+    auth = base64.b64encode(f"{p.username}:{p.password}".encode()).decode()
+    config = json.dumps({"auths": {p.server: {"auth": auth}}}, indent="\t")
+    pod = {"apiVersion": "v1", "kind": "Pod", "metadata": {"name": p.pod, "namespace": p.namespace,
+                                                           "labels": {"app": "private-web"}},
+           "spec": {"imagePullSecrets": [{"name": p.pull_secret}],
+                    "containers": [{"name": "app", "image": lab_image(p.image), "imagePullPolicy": "Never",
+                                    "ports": [{"containerPort": 80}]}]}}
+    return [Run(["mkdir", "-p", f"{p.workdir}/docker"]),
+            Run(["sh", "-c", f"cat > {p.workdir}/docker/config.json <<'EOF'\n{config}\nEOF"]),
+            Run(["kubectl", "create", "secret", "generic", p.secret, "-n", p.namespace,
+                 f"--from-file=.dockerconfigjson={p.workdir}/docker/config.json",
+                 f"--type={DOCKERCFG_TYPE}"]),
+            Run(["rm", "-f", f"{p.workdir}/docker/config.json"]),
+            Apply(pod),
+            *_tls_steps(p, Run(["kubectl", "create", "secret", "tls", p.tls_secret, "-n", p.namespace,
+                                f"--cert={p.workdir}/web.crt", f"--key={p.workdir}/web.key"])),
+            Run(["kubectl", "wait", "-n", p.namespace, "--for=condition=Ready", f"pod/{p.pod}", "--timeout=90s"])]

@@ -1,7 +1,7 @@
 """Controllers: a StatefulSet with a headless Service and a volume per replica that outlives its pod."""
 
 from kubelab.cluster.api import lab_image
-from kubelab.graders import k8s, workloads_extra
+from kubelab.graders import k8s, storage_extra, workloads_extra
 from kubelab.labs.model import Apply, Lab, Params, Run
 
 P = Params(
@@ -69,6 +69,16 @@ def claims_bound(ctx):
     return f"{P.replicas} claims bound"
 
 
+@lab.check("claim-size", f"The claims ask for {P.size}, ReadWriteOnce", points=1, requires=["claims-bound"],
+           hint=f"volumeClaimTemplates[].spec: accessModes: [ReadWriteOnce], resources.requests.storage: {P.size} "
+                "(any unit of the same amount); a template cannot be changed in place: delete the StatefulSet and "
+                "its claims, then create it again")
+def claim_size(ctx):
+    for i in range(P.replicas):
+        storage_extra.claim_asks_for(ctx.kube, NS, f"{P.claim}-{SS}-{i}", P.size, "ReadWriteOnce")
+    return f"{P.replicas} claims of {P.size}, ReadWriteOnce"
+
+
 @lab.check("all-ready", f"{P.replicas} ready replicas", points=1, requires=["statefulset"],
            hint=f"`kubectl get sts {SS} -n {NS}`; pods start in order, so one that is not ready blocks the next")
 def all_ready(ctx):
@@ -76,6 +86,7 @@ def all_ready(ctx):
 
 
 @lab.check("pod-recreated", f"Pod {VICTIM} was deleted and came back", points=1, requires=["claims-bound"],
+           record_only=True,  # a deletion is history: a replay creates every pod anew (a young web-1 proves nothing)
            hint=f"`kubectl delete pod {VICTIM} -n {NS}`; the StatefulSet creates it again with the same name")
 def pod_recreated(ctx):
     return workloads_extra.pod_recreated(ctx.kube, NS, VICTIM, "PersistentVolumeClaim", VICTIM_PVC, seconds=3)
@@ -123,6 +134,8 @@ def solution(p):
         Run(["kubectl", "exec", "-n", p.namespace, victim, "--", "sh", "-c",
              f"echo {p.text} > {p.mount}/index.html"]),
         Run(["kubectl", "delete", "pod", "-n", p.namespace, victim]),
+        Run(["kubectl", "wait", "-n", p.namespace, "--for=create", f"pod/{victim}", "--timeout=60s"],
+            note="the StatefulSet creates it again (waiting for Ready before it exists would fail):"),
         Run(["kubectl", "wait", "-n", p.namespace, "--for=condition=Ready", f"pod/{victim}", "--timeout=120s"]),
         status,
     ]
@@ -133,5 +146,57 @@ lab.near_miss("not-headless", "a normal ClusterIP Service",
                                Run(["kubectl", "create", "service", "clusterip", p.service, "-n", p.namespace,
                                     "--tcp=80:80"])],
               fails=["headless-service"])
+lab.near_miss("claims-1gi", "claims of 1Gi copied from an example (the task asks for 64Mi)", params={"size": "1Gi"},
+              fails=["claim-size"])
 lab.near_miss("other-pod", "wrote into web-2 and deleted web-2 instead of web-1", params={"victim": 2},
               fails=["pod-recreated", "data-survived"])
+
+
+def _write_delete_wait(p, exec_prefix, write, delete):
+    victim = f"{p.statefulset}-{p.victim}"
+    status = Run(["kubectl", "rollout", "status", "-n", p.namespace, f"statefulset/{p.statefulset}", "--timeout=180s"])
+    return [
+        status,
+        Run(["kubectl", "exec", "-n", p.namespace, *exec_prefix, "--", "sh", "-c", write]),
+        Run(["kubectl", "delete", "-n", p.namespace, *delete]),
+        Run(["kubectl", "wait", "-n", p.namespace, "--for=create", f"pod/{victim}", "--timeout=60s"]),
+        Run(["kubectl", "wait", "-n", p.namespace, "--for=condition=Ready", f"pod/{victim}", "--timeout=120s"]),
+        status,
+    ]
+
+
+@lab.variant("imperative-service-parallel", "`kubectl create service clusterip --clusterip=None` (its selector is "
+             "app=web by the name), a StatefulSet with the short image nginx:1.22.1, a matchExpressions selector, "
+             "podManagementPolicy Parallel and the claim size in bytes (67108864)")
+def imperative_service(p):
+    svc, sts = manifests(p)
+    spec = sts["spec"]
+    spec["selector"] = {"matchExpressions": [{"key": k, "operator": "In", "values": [v]} for k, v in p.labels.items()]}
+    spec["podManagementPolicy"] = "Parallel"
+    spec["template"]["spec"]["containers"][0]["image"] = "nginx:1.22.1"
+    spec["volumeClaimTemplates"][0]["spec"]["resources"]["requests"]["storage"] = "67108864"
+    victim = f"{p.statefulset}-{p.victim}"
+    return [Run(["kubectl", "create", "service", "clusterip", p.service, "--clusterip=None", "--tcp=80:80",
+                 "-n", p.namespace]),
+            Apply(sts),
+            *_write_delete_wait(p, [victim, "-c", p.container], f"echo {p.text} > {p.mount}/index.html",
+                                ["pod", victim, "--wait=true"])]
+
+
+@lab.variant("named-port-class", "the Service's targetPort and the readiness probe by the port name http, the "
+             "default class named (storageClassName: standard), the size as 0.0625Gi, the file written with printf "
+             "through `kubectl exec pod/web-1`, the pod deleted by its pod-name label")
+def named_port_class(p):
+    svc, sts = manifests(p)
+    svc["spec"]["ports"] = [{"name": "http", "port": 80, "targetPort": "http", "protocol": "TCP"}]
+    c = sts["spec"]["template"]["spec"]["containers"][0]
+    c["image"] = "docker.io/library/nginx:1.22.1"
+    c["ports"] = [{"name": "http", "containerPort": 80}]
+    c["readinessProbe"] = {"tcpSocket": {"port": "http"}, "periodSeconds": 2}
+    claim = sts["spec"]["volumeClaimTemplates"][0]
+    claim["spec"]["storageClassName"] = "standard"
+    claim["spec"]["resources"]["requests"]["storage"] = "0.0625Gi"
+    victim = f"{p.statefulset}-{p.victim}"
+    return [Apply([sts, svc]),
+            *_write_delete_wait(p, [f"pod/{victim}"], f"printf '%s\\n' {p.text} > {p.mount}/index.html",
+                                ["pod", "-l", f"statefulset.kubernetes.io/pod-name={victim}"])]

@@ -57,12 +57,20 @@ def pvc_bound(ctx):
     return k8s.pvc_bound(ctx.kube, P.namespace, P.pvc)
 
 
+@lab.check("claim-spec", f"PVC {P.pvc} asks for {P.request}, {P.access_mode}", points=1,
+           requires=["pvc-default-class"],
+           hint=f"resources.requests.storage: {P.request} (any unit of the same amount) and accessModes: [{P.access_mode}]; "
+                "a claim's request cannot be lowered: delete the claim (and its pod) and create it again")
+def claim_spec(ctx):
+    return storage_extra.claim_asks_for(ctx.kube, P.namespace, P.pvc, P.request, P.access_mode)
+
+
 @lab.check("pod-uses-claim", f"Pod {P.pod} mounts claim {P.pvc}", points=1,
-           hint=f"volumes: [{{name: data, persistentVolumeClaim: {{claimName: {P.pvc}}}}}]; an emptyDir dies "
-                "with its pod")
+           hint=f"volumes: [{{name: <any name>, persistentVolumeClaim: {{claimName: {P.pvc}}}}}] and a volumeMount "
+                f"of that volume at {P.mount}; an emptyDir dies with its pod")
 def pod_uses_claim(ctx):
-    return k8s.field_equals(ctx.kube, "Pod", P.pod, P.namespace, "spec.volumes[name=data].persistentVolumeClaim.claimName",
-                            P.pvc)
+    # the volume's name is the student's choice: find the volume by its claim
+    return k8s.pod_mounts_claim(ctx.kube, P.namespace, P.pod, P.pvc, mount=P.mount)
 
 
 @lab.check("pod-ready", f"Pod {P.pod} is Running and Ready", points=1, requires=["pod-uses-claim"],
@@ -111,5 +119,51 @@ def solution(p):
 lab.near_miss("emptydir", "the pod keeps its data in an emptyDir: the re-created pod starts empty",
               params={"volume_kind": "emptyDir"}, fails=["pod-uses-claim", "pvc-bound"],
               changes=["pod-ready", "data-survived"])
+lab.near_miss("claim-1gi", "the claim asks for 1Gi, copied from an example (it binds all the same)",
+              params={"request": "1Gi"}, fails=["claim-spec"])
 lab.near_miss("not-recreated", "the pod was never re-created: one line only",
               params={"starts": 1}, fails=["data-survived"])
+lab.near_miss("claim-mounted-elsewhere", "the claim is mounted at /srv, the file goes to an unmounted /data",
+              after=lambda p: [Run(["kubectl", "delete", "pod", p.pod, "-n", p.namespace, "--wait=true"]),
+                               Apply(_mounted_at(p, "/srv")),
+                               Run(["kubectl", "wait", "-n", p.namespace, "--for=condition=Ready", f"pod/{p.pod}",
+                                    "--timeout=90s"])],
+              fails=["pod-uses-claim"], changes=["pod-ready", "data-survived"])
+
+
+def _mounted_at(p, path):
+    pod = pod_manifest(p)
+    pod["spec"]["containers"][0]["volumeMounts"][0]["mountPath"] = path
+    return pod
+
+
+@lab.variant("other-volume-name-replace", "the volume named storage (the task names none), the container app, "
+                                          "the pod re-created with `kubectl replace --force`")
+def other_volume_name(p):
+    pod = pod_manifest(p)
+    spec = pod["spec"]
+    spec["volumes"][0]["name"] = "storage"
+    spec["containers"][0]["volumeMounts"][0]["name"] = "storage"
+    spec["containers"][0]["name"] = "app"
+    wait = Run(["kubectl", "wait", "-n", p.namespace, "--for=condition=Ready", f"pod/{p.pod}", "--timeout=90s"])
+    steps = [Apply(pvc_manifest(p)), Apply(pod), wait]
+    for _ in range(p.starts - 1):
+        steps += [Run(["sh", "-c", f"kubectl get pod {p.pod} -n {p.namespace} -o yaml | "
+                                   f"kubectl replace --force -f -"]), wait]
+    return steps
+
+
+@lab.variant("bytes-mount-slash", "the claim for 67108864 bytes (64Mi) with volumeMode Filesystem, the volume "
+                                  "pvc, mounted at /data/, the pod deleted and applied again")
+def bytes_request(p):
+    pvc = pvc_manifest(p)
+    pvc["spec"]["resources"]["requests"]["storage"] = "67108864"
+    pvc["spec"]["volumeMode"] = "Filesystem"
+    pod = pod_manifest(p)
+    pod["spec"]["volumes"][0]["name"] = "pvc"
+    pod["spec"]["containers"][0]["volumeMounts"] = [{"name": "pvc", "mountPath": p.mount + "/"}]
+    wait = Run(["kubectl", "wait", "-n", p.namespace, "--for=condition=Ready", f"pod/{p.pod}", "--timeout=90s"])
+    steps = [Apply([pvc, pod]), wait]
+    for _ in range(p.starts - 1):
+        steps += [Run(["kubectl", "delete", "pod", p.pod, "-n", p.namespace, "--wait=true"]), Apply(pod), wait]
+    return steps

@@ -1,7 +1,7 @@
 """Storage: a hostPath volume of the right type on a pinned node, and a RAM-backed emptyDir."""
 
 from kubelab.cluster.api import lab_image
-from kubelab.graders import k8s, storage_extra
+from kubelab.graders import k8s, meaning, storage_extra
 from kubelab.labs.model import Apply, Lab, Params, Run
 
 P = Params(
@@ -66,8 +66,9 @@ def pod_pinned(ctx):
 @lab.check("hostpath-path", f"Volume {P.volume} is hostPath {P.host_path}", points=1, record_only=True, requires=["pod-exists"],
            hint=f"volumes: [{{name: {P.volume}, hostPath: {{path: {P.host_path}, type: ...}}}}]")
 def hostpath_path(ctx):
+    # by meaning: /kubelab/storage-hostpath/logs/ is the same directory
     return k8s.field_equals(ctx.kube, "Pod", P.pod, P.namespace, f"spec.volumes[name={P.volume}].hostPath.path",
-                            P.host_path)
+                            P.host_path, compare=meaning.same_path)
 
 
 @lab.check("hostpath-type", f"hostPath type {P.path_type} (creates the missing directory)", points=1, record_only=True,
@@ -83,8 +84,10 @@ def hostpath_type(ctx):
            points=1, record_only=True, requires=["pod-exists"],
            hint=f"volumes: [{{name: {P.cache}, emptyDir: {{medium: {P.cache_medium}, sizeLimit: {P.cache_limit}}}}}]")
 def cache_in_memory(ctx):
-    return k8s.field_equals(ctx.kube, "Pod", P.pod, P.namespace, f"spec.volumes[name={P.cache}].emptyDir",
-                            {"medium": P.cache_medium, "sizeLimit": P.cache_limit})
+    base = f"spec.volumes[name={P.cache}].emptyDir"
+    k8s.field_equals(ctx.kube, "Pod", P.pod, P.namespace, f"{base}.medium", P.cache_medium)
+    k8s.quantity_is(ctx.kube, "Pod", P.pod, P.namespace, f"{base}.sizeLimit", P.cache_limit)
+    return f"volume {P.cache}: emptyDir in {P.cache_medium}, sizeLimit {P.cache_limit}"
 
 
 @lab.check("pod-ready", f"Pod {P.pod} is Running and Ready", points=1, record_only=True, requires=["pod-exists"],
@@ -146,3 +149,54 @@ lab.near_miss("wrong-node", f"the pod lands on {P.other_node}",
               params={"node": P.other_node}, fails=["pod-pinned", "data-on-node"])
 lab.near_miss("cache-on-disk", "emptyDir without medium: Memory (node disk, not RAM)",
               params={"cache_medium": ""}, fails=["cache-in-memory"])
+lab.near_miss("cache-64m", "sizeLimit 64M: 64 million bytes, not 64Mi", params={"cache_limit": "64M"},
+              fails=["cache-in-memory"])
+
+
+def _wait(p):
+    return Run(["kubectl", "wait", "-n", p.namespace, "--for=condition=Ready", f"pod/{p.pod}", "--timeout=90s"])
+
+
+@lab.variant("nodename-bytes", "pinned with nodeName, sizeLimit in bytes (\"67108864\"), short image name, "
+                               "another container name, the volumes listed cache first")
+def nodename_bytes(p):
+    m = pod_manifest(p)
+    spec = m["spec"]
+    del spec["nodeSelector"]
+    spec["nodeName"] = p.node
+    c = spec["containers"][0]
+    c["name"] = "app"
+    c["image"] = lab_image(p.image).removeprefix("docker.io/library/")
+    spec["volumes"] = [{"name": p.cache, "emptyDir": {"sizeLimit": "67108864", "medium": p.cache_medium}},
+                       {"name": p.volume, "hostPath": {"type": p.path_type, "path": p.host_path}}]
+    return [Apply(m), _wait(p)]
+
+
+@lab.variant("affinity-ki-exec", "pinned by node affinity on kubernetes.io/hostname, sizeLimit 65536Ki, the "
+                                 "command in args and ending in exec sleep, mount paths with a trailing slash")
+def affinity_ki(p):
+    m = pod_manifest(p)
+    spec = m["spec"]
+    del spec["nodeSelector"]
+    spec["affinity"] = {"nodeAffinity": {"requiredDuringSchedulingIgnoredDuringExecution": {"nodeSelectorTerms": [
+        {"matchExpressions": [{"key": "kubernetes.io/hostname", "operator": "In", "values": [p.node]}]}]}}}
+    c = spec["containers"][0]
+    c["command"], c["args"] = ["sh", "-c"], [f"echo '{p.line}' >> {p.mount}/{p.log_file} && exec sleep 3600"]
+    for mount in c["volumeMounts"]:
+        mount["mountPath"] += "/"
+    spec["volumes"][1]["emptyDir"]["sizeLimit"] = "65536Ki"
+    return [Apply(m), _wait(p)]
+
+
+@lab.variant("selector-path-slash", "pinned by nodeSelector on kubernetes.io/hostname, the hostPath written with a "
+                                    "trailing slash, sizeLimit in bytes, the volumes listed cache first")
+def selector_path_slash(p):
+    m = pod_manifest(p)
+    spec = m["spec"]
+    spec["volumes"].reverse()
+    for v in spec["volumes"]:
+        if "hostPath" in v:
+            v["hostPath"]["path"] = p.host_path + "/"
+        else:
+            v["emptyDir"]["sizeLimit"] = "67108864"
+    return [Apply(m), _wait(p)]

@@ -83,6 +83,7 @@ def node_state(corev1):
                               bool(n.spec.unschedulable)) for n in corev1.list_node().items}
 
 
+@pytest.mark.cluster_exclusive  # `kubelab cluster reset` deletes every lab's namespace
 def test_reset_returns_a_dirtied_cluster_to_its_baseline(live_cluster):
     from kubelab.cluster.reset import load_baseline
 
@@ -106,6 +107,23 @@ def test_reset_returns_a_dirtied_cluster_to_its_baseline(live_cluster):
     subprocess.run(["docker", "exec", worker, "sh", "-c", "mkdir -p /kubelab/lab /mnt/dirty-pv && touch /kubelab/lab/f /mnt/dirty-pv/f"],
                    check=True)
     assert node_state(corev1) != baseline_nodes
+    # and the cluster's own machinery, as the cluster-level troubleshooting labs break it (harmlessly here):
+    # a stopped kubelet, an edited scheduler manifest (a comment: same pod), a stray file among the static
+    # pod manifests, CoreDNS at 1 replica and a changed Corefile
+    from kubelab.cluster import system
+
+    base = system.ensure_baseline()
+    cp = next(n for n, files in base["static_pods"].items() if "kube-scheduler.yaml" in files)
+    subprocess.run(["docker", "exec", worker, "systemctl", "stop", "kubelet"], check=True)
+    subprocess.run(["docker", "exec", cp, "sh", "-c", "echo '# edited' >> /etc/kubernetes/manifests/kube-scheduler.yaml"
+                    " && echo 'not: [a pod' > /etc/kubernetes/manifests/stray.yaml"], check=True)
+    k.AppsV1Api(live_cluster).patch_namespaced_deployment_scale("coredns", "kube-system", {"spec": {"replicas": 1}})
+    corefile = corev1.read_namespaced_config_map("coredns", "kube-system").data["Corefile"]
+    corev1.patch_namespaced_config_map("coredns", "kube-system", {"data": {"Corefile": corefile + "# edited\n"}})
+    dirty = "\n".join(system.problems(system.capture(), base))
+    for text in (f"node {worker}: the kubelet is not running", "kube-scheduler.yaml differs", "stray.yaml is not in",
+                 "1 replicas, the baseline has", "Corefile differs"):
+        assert text in dirty, text
 
     proc = kubelab("cluster", "reset")
     assert proc.returncode == 0, proc.stderr
@@ -118,3 +136,4 @@ def test_reset_returns_a_dirtied_cluster_to_its_baseline(live_cluster):
     left = subprocess.run(["docker", "exec", worker, "sh", "-c", "ls -A /kubelab; ls -d /mnt/dirty-pv 2>/dev/null"],
                           capture_output=True, text=True).stdout
     assert left.strip() == ""
+    assert system.problems(system.capture(), base) == []     # the baseline check reset ends with, again

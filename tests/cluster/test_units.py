@@ -91,6 +91,13 @@ def test_oom_patch_only_where_the_capability_is_missing(monkeypatch, has_cap):
     assert (lifecycle.OOM_PATCH in patches) is (not has_cap)
 
 
+@pytest.mark.parametrize("shape", ["course", "single"])
+def test_every_pod_gets_a_pids_limit_from_the_kubelet(shape):
+    config = yaml.safe_load(lifecycle.kind_config(shape))
+    kubelet = [yaml.safe_load(p) for p in config.get("kubeadmConfigPatches", [])]
+    assert {"kind": "KubeletConfiguration", "podPidsLimit": 1024} in kubelet
+
+
 def test_lab_image_catalog():
     assert lab_image("busybox").startswith("docker.io/library/busybox:")
     with pytest.raises(KeyError, match="unknown lab image 'alpine'"):
@@ -182,3 +189,17 @@ def test_copy_from_keeps_symlinks_inside_a_directory(tmp_path):
     assert members["usr/lib/xtables/libxt_MASQUERADE.so"].linkname == "libxt_NAT.so"
     assert members["usr/lib/xtables/libxt_NAT.so"].isfile()
     assert members["lib/xtables/libxt_NAT.so"].isfile()
+
+
+def test_published_node_image_comes_with_kind_and_kubectl(monkeypatch):
+    """A machine where Docker Hub answers gets kind's image, and kind/kubectl are built when missing
+    (`make course` stopped with "kind not found" there)."""
+    from kubelab.cluster import build, lifecycle, tools
+
+    built = []
+    monkeypatch.setattr(lifecycle, "image_exists", lambda ref: ref == lifecycle.pins().upstream_node_image)
+    monkeypatch.setattr(tools, "find_tool", lambda name: None if name == "kind" else "/usr/bin/kubectl")
+    monkeypatch.setattr(build, "build_kind", lambda p, t: built.append("kind"))
+    monkeypatch.setattr(build, "build_kubernetes", lambda p, t: built.append("kubernetes"))
+    assert lifecycle.ensure_node_image() == lifecycle.pins().upstream_node_image
+    assert built == ["kind"]

@@ -82,3 +82,85 @@ def test_cluster_status_shows_one_panel_and_returns_nothing(monkeypatch):
     monkeypatch.setattr(status, "collect", lambda cluster: status.Status([status.Row("Docker engine", True, "stubbed")]))
     assert nb.cluster_status(cluster=False) is None
     assert len(shown) == 1 and nb.STATUS[-1].widget is shown[0] and nb.STATUS[-1].last.rows[0].detail == "stubbed"
+
+
+def test_apply_prints_a_heredoc_a_learner_can_paste(capsys, monkeypatch):
+    ran = []
+    monkeypatch.setattr(nb.subprocess, "run", lambda argv, **kw: ran.append(argv[-1]) or
+                        nb.subprocess.CompletedProcess(argv, 0, "pod/duo created\n", ""))
+    out = nb.apply("""
+        apiVersion: v1
+        kind: Pod
+        metadata:
+          name: duo
+          labels: {app: duo}
+        spec:
+          containers:
+          - name: web
+            image: nginx:1.22.1
+        """, namespace="demo-03")
+    want = ("kubectl apply -n demo-03 -f - <<'EOF'\napiVersion: v1\nkind: Pod\nmetadata:\n  name: duo\n"
+            "  labels: {app: duo}\nspec:\n  containers:\n  - name: web\n    image: nginx:1.22.1\nEOF")
+    assert ran == [want] and out == "pod/duo created"
+    assert capsys.readouterr().out == f"$ {want}\npod/duo created\n"
+    nb.apply("kind: PersistentVolumeClaim\n", namespace="x", verb="create", args="--dry-run=server -o yaml",
+             pipe="grep storageClassName", quiet=True)
+    assert ran[-1].splitlines()[0] == ("kubectl create -n x --dry-run=server -o yaml -f - <<'EOF' "
+                                       "| grep storageClassName")
+
+
+def test_apply_refuses_what_a_learner_could_not_run():
+    with pytest.raises(ValueError, match=r"image 'nginx:latest' is not a lab image .*docker.io/library/nginx:1.22.1"):
+        nb.apply("spec:\n  template:\n    spec:\n      containers:\n      - {name: a, image: nginx:latest}\n")
+    with pytest.raises(Exception, match="line 2"):
+        nb.apply("a: [1\nb: 2\n")
+    with pytest.raises(ValueError, match="here-document"):
+        nb.heredoc("cat", "a\nEOF\nb\n")
+    assert nb.manifest_images("spec:\n  containers: [{image: docker.io/kubelab/web:v1}, {image: kubelab/web:v2}]\n"
+                              "  initContainers: [{image: busybox:1.35.0}]\n") == \
+        ["docker.io/kubelab/web:v1", "kubelab/web:v2", "busybox:1.35.0"]
+
+
+def _worked_examples():
+    """(notebook, line, shell text) of every sh(...)/apply(...) call in the course sources."""
+    import ast
+
+    from kubelab.course.notebooks import sources
+
+    for src in sources():
+        text = src.read_text()
+        for node in ast.walk(ast.parse(text)):
+            if isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and node.func.id in ("sh", "apply"):
+                yield src, node, ast.get_source_segment(text, node.args[0]) if node.args else ""
+
+
+def test_worked_examples_read_as_plain_shell_and_yaml():
+    """What a learner reads in a worked example is what they would type: a plain string, no
+    f-string, no concatenation, no Python escapes (raw strings when a backslash is shell's)."""
+    import ast
+
+    bad = []
+    for src, node, segment in _worked_examples():
+        arg = node.args[0] if node.args else None
+        if not (isinstance(arg, ast.Constant) and isinstance(arg.value, str)):
+            bad.append(f"{src.name}:{node.lineno}: not a plain string: {segment[:80]}")
+        elif "\\" in segment and not segment.lstrip().lower().startswith("r"):
+            bad.append(f"{src.name}:{node.lineno}: Python escapes (use a raw string r\"\"\"...\"\"\"): {segment[:80]}")
+    assert not bad, "\n".join(bad)
+
+
+def test_worked_examples_are_valid_bash_and_yaml():
+    import ast
+    import subprocess
+
+    for src, node, _ in _worked_examples():
+        kw = {k.arg: ast.literal_eval(k.value) for k in node.keywords if k.arg in ("namespace", "verb", "args", "pipe")}
+        text = node.args[0].value
+        if node.func.id == "apply":
+            nb.manifest_images(nb.textwrap.dedent(text))     # parses, lab images only
+            cmd = " ".join(p for p in ("kubectl", kw.get("verb", "apply"),
+                                       f"-n {kw['namespace']}" if kw.get("namespace") else "",
+                                       kw.get("args", ""), "-f -") if p)
+            text = nb.heredoc(cmd, text, pipe=kw.get("pipe", ""))
+        proc = subprocess.run(["bash", "-n", "-c", text], capture_output=True, text=True)
+        assert proc.returncode == 0, f"{src.name}:{node.lineno}: {proc.stderr}\n{text}"

@@ -119,3 +119,92 @@ def test_memory_swap_engine_disagrees():
     d = FakeDocker(containers={"a": {**RUNNING, "HostConfig": {"MemorySwap": -1}}})
     with pytest.raises(Failed, match=r"memory\+swap \(engine\): expected 128Mi, found unlimited \(-1\)"):
         dx.memory_swap_limit_is(d, "a", 128 * 1024**2)
+
+
+def test_image_exec_form_compares_what_runs():
+    def img(entry):
+        return {"Config": {"Entrypoint": entry, "Cmd": ["world"]}}
+
+    d = FakeDocker(images={"abs": img(["/bin/echo", "Hello,"]), "same": img(["echo", "Hello,"]),
+                           "shell": img(["/bin/sh", "-c", "echo Hello,"]), "shc": img(["sh", "-c", "echo Hello,"]),
+                           "none": img(None), "other": img(["echo", "Hi,"])})
+    want = ["echo", "Hello,"]
+    assert "runs the same program" in dx.image_exec_form_is(d, "abs", "Entrypoint", want)
+    assert dx.image_exec_form_is(d, "same", "Entrypoint", want)
+    for ref in ("shell", "shc", "none", "other"):   # a shell would swallow CMD and every argument
+        with pytest.raises(Failed):
+            dx.image_exec_form_is(d, ref, "Entrypoint", want)
+    with pytest.raises(Failed, match=r"\(shell form\)"):
+        dx.image_exec_form_is(d, "shell", "Entrypoint", want)
+    assert dx.image_exec_form_is(d, "shc", "Entrypoint", ["sh", "-c", "echo Hello,"])
+
+
+# ---- cpu.shares -> cpu.weight on cgroup v2: whatever the host's runtime really writes ---------------
+
+def test_the_two_conversions():
+    # the linear one (runc < 1.3.2, crun < 1.23) and the new one (runc >= 1.3.2, crun >= 1.23)
+    assert [dx.shares_to_weight(s) for s in (2, 512, 1024, 2048, 262144)] == [1, 20, 39, 79, 10000]
+    assert [dx.shares_to_weight_quadratic(s) for s in (2, 512, 1024, 2048, 262144)] == [1, 59, 100, 174, 10000]
+    assert dx.shares_to_weight_quadratic(0) == 0 and dx.shares_to_weight_quadratic(10**7) == 10000
+    weights = [dx.shares_to_weight_quadratic(s) for s in range(2, 262145, 97)]
+    assert weights == sorted(weights) and 1 <= min(weights) and max(weights) <= 10000   # monotonic, in range
+    assert dx.classify_conversion(1024, 39) == "linear" and dx.classify_conversion(1024, 100) == "quadratic"
+    assert dx.classify_conversion(1024, 55) is None
+
+
+def _v2(monkeypatch, weight):
+    files = {"/sys/fs/cgroup/cgroup.controllers": "cpu memory", "/sys/fs/cgroup/x/cpu.weight": f"{weight}\n"}
+    monkeypatch.setattr(dx, "_container_reader", lambda d, name: (reader(files), {"": "/x"}))
+    monkeypatch.setattr(dx, "_engine_key", lambda d: f"engine-{id(d)}")
+    return FakeDocker(containers={"kl-low": {**RUNNING, "Config": {"Image": "busybox:1.35.0"}}})
+
+
+def _runtime(conversion):
+    calls = []
+
+    def probe(d, image, shares):
+        calls.append((image, shares))
+        return conversion(shares)
+
+    return probe, calls
+
+
+@pytest.mark.parametrize("conversion, name", [(dx.shares_to_weight, "linear"),
+                                              (dx.shares_to_weight_quadratic, "new conversion")])
+def test_cpu_shares_v2_accepts_what_the_runtime_writes(monkeypatch, conversion, name):
+    d = _v2(monkeypatch, conversion(512))
+    probe, calls = _runtime(conversion)
+    assert f"cpu.weight is {conversion(512)}" in dx.cpu_shares_is(d, "kl-low", 512, probe=probe)
+    assert calls == [("busybox:1.35.0", 1024)]          # one probe with a known weight, then the formula
+    assert name in dx.cpu_shares_is(d, "kl-low", 512, probe=probe)
+    assert len(calls) == 1                               # cached per engine
+    with pytest.raises(Failed, match=rf"expected {conversion(2048)} \(--cpu-shares 2048"):
+        dx.cpu_shares_is(d, "kl-low", 2048, probe=probe)
+
+
+def test_cpu_shares_v2_other_runtime_is_asked_the_exact_value(monkeypatch):
+    def odd(shares):           # a runtime with a conversion we do not know
+        return shares // 10
+
+    d = _v2(monkeypatch, 51)
+    probe, calls = _runtime(odd)
+    assert "cpu.weight is 51" in dx.cpu_shares_is(d, "kl-low", 512, probe=probe)
+    assert calls == [("busybox:1.35.0", 1024), ("busybox:1.35.0", 512)]
+
+
+def test_cpu_shares_v2_without_a_probe_accepts_either_known_conversion(monkeypatch):
+    for weight in (20, 59):
+        d = _v2(monkeypatch, weight)
+        assert dx.cpu_shares_is(d, "kl-low", 512, probe=lambda d, image, shares: None)
+    d = _v2(monkeypatch, 39)
+    with pytest.raises(Failed, match=r"expected 20 \(linear\) or 59 \(new conversion\)"):
+        dx.cpu_shares_is(d, "kl-low", 512, probe=lambda d, image, shares: None)
+
+
+def test_cpu_shares_v1_is_the_value_itself(monkeypatch):
+    files = {"/sys/fs/cgroup/cpu,cpuacct/docker/abc/cpu.shares": "512\n"}
+    monkeypatch.setattr(dx, "_container_reader", lambda d, name: (reader(files), {"cpu": "/docker/abc"}))
+    d = FakeDocker(containers={"kl-low": RUNNING})
+    assert "cpu.shares is 512 (cgroup v1" in dx.cpu_shares_is(d, "kl-low", 512, probe=None)
+    with pytest.raises(Failed, match="cpu.shares \\(cgroup v1\\): expected 2048, found 512"):
+        dx.cpu_shares_is(d, "kl-low", 2048, probe=None)

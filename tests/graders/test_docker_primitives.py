@@ -101,3 +101,16 @@ def test_engine_unreachable_is_error(monkeypatch):
     monkeypatch.setenv("DOCKER_HOST", "unix:///nonexistent/docker.sock")
     res = run_check(lambda ctx: de.container_running(de.Docker(), "web"), None, id="x", title="x", points=1)
     assert res.outcome.value == "error" and "docker" in res.next_step.lower()
+
+
+def test_replay_never_looks_up_an_unrecorded_student_image_by_name():
+    """Under a replay an image the student built is read under the tag the replay loaded it as; one the
+    record does not hold (too large) must not resolve to whatever the instructor's engine calls so."""
+    from kubelab.cluster.api import lab_image
+
+    d = de.Docker(prefix="kg-abc-", images={"kl-greet:v1": "kg-abc-image0:replay"})
+    assert d.engine_image("kl-greet:v1") == "kg-abc-image0:replay"
+    assert d.engine_image("kl-other:v1") == "kg-abc-unrecorded-image:replay"
+    assert d.engine_image("busybox:1.35.0") == "busybox:1.35.0"  # a catalog image is the instructor's own
+    assert d.engine_image(lab_image("nginx")) == lab_image("nginx")
+    assert de.Docker().engine_image("kl-other:v1") == "kl-other:v1"  # the student's own engine

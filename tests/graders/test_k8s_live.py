@@ -17,7 +17,9 @@ from kubelab.graders import cgroups, k8s, namespaces
 from kubelab.graders.errors import Failed
 
 pytestmark = [pytest.mark.live, pytest.mark.timeout(600)]
-NS = "kltest-graders"
+# One namespace per xdist worker: should two workers ever set up this module's fixture (a worker
+# restarted after a crash gets the module's tests again), they must not race over one namespace.
+NS = f"kltest-graders-{os.environ.get('PYTEST_XDIST_WORKER', 'main')}"
 
 
 def kubectl(*args, input=None, check=True):
@@ -115,12 +117,32 @@ def test_restart_count_grows(cluster):
     assert k8s.restarts_stable(kube(), NS, "app", window=1.0, maximum=0)
 
 
+def test_restarts_stable_under_a_replay_reads_the_api_again(cluster, monkeypatch):
+    """probes-repair `no-restarts` under autograde: the reader maps the lab's namespace to the replay's
+    (here: this test's namespace). A restart during the window must fail the check: the second read
+    has to come from the API, not from the cache (it did, before Kube.invalidate mapped namespaces)."""
+    mapped = k8s.Kube(namespaces={"lab-probes-repair": NS})
+    first = k8s.restart_count(mapped, "lab-probes-repair", "crasher")
+    real_sleep = time.sleep
+
+    def wait_for_a_restart(seconds):   # the window: until the kubelet restarted the container once more
+        deadline = time.monotonic() + 330   # CrashLoopBackOff waits up to 5 minutes
+        while k8s.restart_count(k8s.Kube(), NS, "crasher") <= first:
+            assert time.monotonic() < deadline, "crasher did not restart again"
+            real_sleep(2)
+
+    monkeypatch.setattr(k8s.time, "sleep", wait_for_a_restart)
+    with pytest.raises(Failed, match=f"expected to stay at {first}, found it grew"):
+        k8s.restarts_stable(mapped, "lab-probes-repair", "crasher", window=3.0)
+
+
 def test_service_endpoints(cluster):
     assert "2 ready endpoint" in k8s.service_endpoints(kube(), NS, "web", minimum=2, port=80)
     with pytest.raises(Failed, match="does the selector match"):
         k8s.service_endpoints(kube(), NS, "nobody")
 
 
+@pytest.mark.nodes_shared   # asserts a worker has no example.com/dedicated taint: not while sched-taint runs
 def test_scheduling_taints_tolerations(cluster):
     kb = kube()
     assert "kubelab-worker" in k8s.pod_on_labeled_node(kb, NS, "app", "kubernetes.io/hostname", "kubelab-worker")

@@ -7,34 +7,7 @@ import pytest
 from kubelab.graders import k8s
 from kubelab.graders.errors import Failed
 from kubelab.graders.runner import run_check
-
-
-class FakeKube(k8s.Kube):
-    def __init__(self, objects=(), exec_result=(0, "", "")):
-        super().__init__()
-        self.objects = list(objects)
-        self.exec_result = exec_result
-        self.exec_calls = []
-
-    def get(self, kind, name, namespace=None):
-        for o in self.objects:
-            md = o["metadata"]
-            if o["kind"] == kind and md["name"] == name and md.get("namespace") == namespace:
-                if kind == "Secret":
-                    self._remember_secret(o)
-                return o
-        return None
-
-    def list(self, kind, namespace=None, selector=None):
-        out = [o for o in self.objects if o["kind"] == kind and o["metadata"].get("namespace") == namespace]
-        if selector:
-            k, v = selector.split("=")
-            out = [o for o in out if o["metadata"].get("labels", {}).get(k) == v]
-        return out
-
-    def exec(self, namespace, pod, command, container=None, timeout=10.0):
-        self.exec_calls.append(command)
-        return self.exec_result
+from tests.graders.fakes import FakeKube
 
 
 def pod(name="web", ns="lab", phase="Running", ready=True, labels=None, node="kubelab-worker", restarts=0, **spec):
@@ -180,6 +153,7 @@ def test_rollout_history_and_jobs():
     kube = FakeKube([dep, rs(2, "web:v2"), rs(1, "web:v1")])
     assert k8s.rollout_history(kube, "lab", "web") == [(1, ["web:v1"]), (2, ["web:v2"])]
     assert k8s.image_history_includes(kube, "lab", "web", ["web:v1", "web:v2"])
+    assert k8s.image_history_includes(kube, "lab", "web", ["docker.io/library/web:v1", "library/web:v2"])
     with pytest.raises(Failed, match="expected images web:v2 -> web:v1, found r1:web:v1 -> r2:web:v2"):
         k8s.image_history_includes(kube, "lab", "web", ["web:v2", "web:v1"])
     assert k8s.rollout_revision_at_least(kube, "lab", "web", 2)
@@ -202,3 +176,166 @@ def test_dead_kubeconfig_is_infra_error(tmp_path, monkeypatch):
     monkeypatch.setenv("KUBECONFIG", str(tmp_path / "missing"))
     with pytest.raises(InfraError, match="no usable kubeconfig"):
         k8s.Kube().get("Pod", "web", "lab")
+
+
+# ---- comparisons by meaning in the primitives ---------------------------------------------------
+
+def test_field_equals_by_meaning_and_api_defaults():
+    p = pod()
+    p["spec"]["containers"][0].update(image="nginx:1.22.1", ports=[{"containerPort": 80, "name": "http"}],
+                                      resources={"limits": {"memory": "67108864", "cpu": "0.5"}})
+    kube = FakeKube([p])
+    assert "the same as docker.io/library/nginx:1.22.1" in k8s.image_is(
+        kube, "Pod", "web", "lab", "spec.containers[name=web].image", "docker.io/library/nginx:1.22.1")
+    with pytest.raises(Failed, match="expected docker.io/library/nginx:1.23, found nginx:1.22.1"):
+        k8s.image_is(kube, "Pod", "web", "lab", "spec.containers[0].image", "docker.io/library/nginx:1.23")
+    assert k8s.quantity_is(kube, "Pod", "web", "lab", "spec.containers[0].resources.limits.memory", "64Mi")
+    assert k8s.quantity_is(kube, "Pod", "web", "lab", "spec.containers[0].resources.limits.cpu", "500m")
+    with pytest.raises(Failed, match="expected 64M, found 67108864"):
+        k8s.quantity_is(kube, "Pod", "web", "lab", "spec.containers[0].resources.limits.memory", "64M")
+    with pytest.raises(Failed, match="found nothing"):
+        k8s.quantity_is(kube, "Pod", "web", "lab", "spec.containers[0].resources.requests.memory", "64Mi")
+    # protocol left out = TCP (what the API server stores); a replayed or recorded object may lack it
+    assert k8s.field_equals(kube, "Pod", "web", "lab", "spec.containers[0].ports[0].protocol", "TCP")
+    with pytest.raises(Failed, match="expected UDP, found TCP"):
+        k8s.field_equals(kube, "Pod", "web", "lab", "spec.containers[0].ports[0].protocol", "UDP")
+    assert k8s.field_equals(kube, "Pod", "web", "lab", "spec.containers[0].imagePullPolicy", "IfNotPresent")
+
+
+def test_schedule_selector_command_primitives():
+    cj = {"kind": "CronJob", "metadata": {"name": "c", "namespace": "lab"},
+          "spec": {"schedule": "0,15,30,45 * * * *"}}
+    dep = {"kind": "Deployment", "metadata": {"name": "d", "namespace": "lab"},
+           "spec": {"selector": {"matchExpressions": [{"key": "app", "operator": "In", "values": ["web"]}]}}}
+    p = pod()
+    p["spec"]["containers"][0]["livenessProbe"] = {"exec": {"command": ["sh", "-c", "cat /tmp/healthy"]}}
+    kube = FakeKube([cj, dep, p])
+    assert k8s.schedule_is(kube, "CronJob", "c", "lab", "spec.schedule", "*/15 * * * *")
+    with pytest.raises(Failed, match=r"expected \*/20"):
+        k8s.schedule_is(kube, "CronJob", "c", "lab", "spec.schedule", "*/20 * * * *")
+    assert k8s.selector_is(kube, "Deployment", "d", "lab", "spec.selector", {"matchLabels": {"app": "web"}})
+    with pytest.raises(Failed):
+        k8s.selector_is(kube, "Deployment", "d", "lab", "spec.selector", {"matchLabels": {"app": "api"}})
+    path = "spec.containers[0].livenessProbe.exec.command"
+    assert k8s.command_is(kube, "Pod", "web", "lab", path, ["cat", "/tmp/healthy"])
+    with pytest.raises(Failed):
+        k8s.command_is(kube, "Pod", "web", "lab", path, ["cat", "/tmp/ready"])
+
+
+def test_probe_port_resolves_named_ports():
+    p = pod()
+    c = p["spec"]["containers"][0]
+    c["ports"] = [{"containerPort": 80, "name": "http"}]
+    c["readinessProbe"] = {"httpGet": {"path": "/", "port": "http"}}
+    c["livenessProbe"] = {"tcpSocket": {"port": 80}}
+    c["startupProbe"] = {"httpGet": {"path": "/", "port": "web"}}
+    kube = FakeKube([p])
+    assert "port 80 (named http)" in k8s.probe_port_is(kube, "lab", "web", "web", "readinessProbe", 80)
+    assert "port 80" in k8s.probe_port_is(kube, "lab", "web", None, "livenessProbe", 80)
+    with pytest.raises(Failed, match="expected 8080, found 80"):
+        k8s.probe_port_is(kube, "lab", "web", "web", "readinessProbe", 8080)
+    with pytest.raises(Failed, match="no container port has that name"):
+        k8s.probe_port_is(kube, "lab", "web", "web", "startupProbe", 80)
+    c.pop("readinessProbe")
+    kube.clear()
+    with pytest.raises(Failed, match="no readinessProbe"):
+        k8s.probe_port_is(kube, "lab", "web", "web", "readinessProbe", 80)
+
+
+# ---- the reader: namespace mapping, caching, invalidate -----------------------------------------
+
+def test_reader_maps_namespaces_and_caches():
+    kube = FakeKube([pod(ns="kg-replay-1")], namespaces={"lab": "kg-replay-1"})
+    assert kube.get("Pod", "web", "lab")["metadata"]["namespace"] == "kg-replay-1"
+    kube.get("Pod", "web", "lab")
+    assert kube.calls == [("read", "Pod", "web", "kg-replay-1")]   # the second read is the cache's
+    assert [o["metadata"]["name"] for o in kube.list("Pod", "lab", "app=web")] == ["web"]
+    assert kube.list("Pod", "lab", "app=api") == []
+    kube.exec("lab", "web", ["true"])
+    assert kube.exec_seen == [("kg-replay-1", "web", ["true"], None)]
+    kube.invalidate("Pod", "web", "lab")
+    kube.get("Pod", "web", "lab")
+    kube.list("Pod", "lab", "app=web")
+    assert kube.calls[-2:] == [("read", "Pod", "web", "kg-replay-1"), ("list", "Pod", None, "kg-replay-1")]
+    with pytest.raises(ValueError, match="namespaced"):
+        kube.get("Pod", "web")
+
+
+def test_restarts_stable_reads_again_under_a_replay(monkeypatch):
+    """probes-repair `no-restarts` under autograde: the lab namespace is mapped to the replay's, and
+    the second restartCount must come from the API, not from the cache (it used to be popped under
+    the unmapped key, so the window could never fail)."""
+    kube = FakeKube([pod(ns="kg-replay-1", restarts=0)], namespaces={"lab-probes-repair": "kg-replay-1"})
+
+    def restart_during_window(seconds):
+        kube.objects[0]["status"]["containerStatuses"][0]["restartCount"] = 1
+
+    monkeypatch.setattr(k8s.time, "sleep", restart_during_window)
+    with pytest.raises(Failed, match="expected to stay at 0, found it grew to 1"):
+        k8s.restarts_stable(kube, "lab-probes-repair", "web", window=3.0)
+    assert kube.calls == [("read", "Pod", "web", "kg-replay-1")] * 2
+    # and a stable pod still passes, reading twice
+    kube = FakeKube([pod(ns="kg-replay-1", restarts=0)], namespaces={"lab-probes-repair": "kg-replay-1"})
+    monkeypatch.setattr(k8s.time, "sleep", lambda s: None)
+    assert "stays at 0" in k8s.restarts_stable(kube, "lab-probes-repair", "web", window=3.0)
+    assert len(kube.calls) == 2
+
+
+def test_invalidate_tolerates_readers_without_a_cache():
+    class Record:
+        pass
+
+    k8s.invalidate(Record(), "Pod", "web", "lab")   # a SnapshotKube has nothing to forget
+
+
+def test_pod_mounts_claim_finds_the_volume_by_its_claim():
+    p = pod()
+    p["spec"]["volumes"] = [{"name": "storage", "persistentVolumeClaim": {"claimName": "data"}},
+                            {"name": "tmp", "emptyDir": {}}]
+    p["spec"]["containers"][0]["volumeMounts"] = [{"name": "storage", "mountPath": "/data/"}]
+    kube = FakeKube([p])
+    assert "volume storage" in k8s.pod_mounts_claim(kube, "lab", "web", "data", mount="/data")
+    with pytest.raises(Failed, match="mounted at web:/data/, expected at /srv"):
+        k8s.pod_mounts_claim(kube, "lab", "web", "data", mount="/srv")
+    with pytest.raises(Failed, match=r"expected a volume from claim other, found volumes storage \(persistentVolumeClaim\), "
+                                     r"tmp \(emptyDir\)"):
+        k8s.pod_mounts_claim(kube, "lab", "web", "other")
+    p["spec"]["containers"][0]["volumeMounts"] = [{"name": "tmp", "mountPath": "/data"}]
+    kube = FakeKube([p])
+    with pytest.raises(Failed, match="no container mounts it"):
+        k8s.pod_mounts_claim(kube, "lab", "web", "data", mount="/data")
+
+
+def test_probe_port_on_a_deployment_template_and_mount_paths():
+    dep = {"kind": "Deployment", "metadata": {"name": "shop", "namespace": "lab"},
+           "spec": {"template": {"spec": {"containers": [
+               {"name": "web", "ports": [{"containerPort": 80, "name": "http"}],
+                "volumeMounts": [{"name": "html", "mountPath": "/usr/share/nginx/html/"}],
+                "livenessProbe": {"httpGet": {"path": "/healthz", "port": "http"}}}]}}}}
+    kube = FakeKube([dep])
+    assert "port 80 (named http)" in k8s.probe_port_is(kube, "lab", "shop", "web", "livenessProbe", 80,
+                                                         kind="Deployment")
+    with pytest.raises(Failed, match="deployment shop livenessProbe port: expected 8080, found 80"):
+        k8s.probe_port_is(kube, "lab", "shop", "web", "livenessProbe", 8080, kind="Deployment")
+    p = pod()
+    p["spec"]["containers"][0]["volumeMounts"] = [{"name": "html", "mountPath": "/usr/share/nginx/html/"}]
+    kube = FakeKube([p])
+    assert k8s.mount_path_is(kube, "lab", "web", "web", "html", "/usr/share/nginx/html")
+    with pytest.raises(Failed):
+        k8s.mount_path_is(kube, "lab", "web", "web", "html", "/data")
+
+
+def test_native_sidecar_is_found_among_init_containers():
+    p = pod()
+    p["spec"]["initContainers"] = [
+        {"name": "writer", "image": "busybox:1.35.0", "restartPolicy": "Always",
+         "volumeMounts": [{"name": "html", "mountPath": "/out"}]},
+        {"name": "prep", "image": "busybox:1.35.0"}]
+    kube = FakeKube([p])
+    assert k8s.container_path(p, "writer") == "spec.initContainers[name=writer]"
+    assert k8s.container_path(p, "prep") == "spec.containers[name=prep]"      # a plain init container is not
+    assert k8s.container_image_is(kube, "lab", "web", "writer", "docker.io/library/busybox:1.35.0")
+    assert k8s.container_image_is(kube, "lab", "web", "web", "nginx:latest")
+    assert k8s.mount_path_is(kube, "lab", "web", "writer", "html", "/out/")
+    with pytest.raises(Failed):
+        k8s.container_image_is(kube, "lab", "web", "prep", "busybox:1.35.0")

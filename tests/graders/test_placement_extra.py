@@ -32,6 +32,7 @@ def test_no_evictable_pods_ignores_daemonsets_and_finished():
     kube = FakeKube([pod("ds", "w2", owner="DaemonSet"), pod("done", "w2", phase="Succeeded"), pod("a", "w1")])
     assert "no evictable" in pe.no_evictable_pods_on_node(kube, "lab", "w2")
     kube.objects.append(pod("bare", "w2"))
+    kube.clear()  # a new check run reads again (the reader caches within one run)
     with pytest.raises(Failed, match="found 1 \\(bare\\)"):
         pe.no_evictable_pods_on_node(kube, "lab", "w2")
 
@@ -43,9 +44,18 @@ def test_deployment_available():
     with pytest.raises(Failed, match="expected 2 ready replicas, found 1"):
         pe.deployment_available(kube, "lab", "web", 2)
     dep["status"]["readyReplicas"] = 2
+    kube.clear()  # a new check run reads again (the reader caches within one run)
     assert "2/2" in pe.deployment_available(kube, "lab", "web", 2)
     with pytest.raises(Failed, match="spec.replicas: expected 3, found 2"):
         pe.deployment_available(kube, "lab", "web", 3)
+
+
+def test_deployment_available_stuck_rollout_says_so():
+    # 2 old pods ready, the new template's pod Pending: not "expected 2 ready, found 2"
+    dep = {"kind": "Deployment", "metadata": {"name": "web", "namespace": "lab"}, "spec": {"replicas": 2},
+           "status": {"readyReplicas": 2, "updatedReplicas": 1}}
+    with pytest.raises(Failed, match="current pod template, found 1 .*rollout has not finished"):
+        pe.deployment_available(FakeKube([dep]), "lab", "web", 2)
 
 
 def test_pods_on_distinct_nodes():
@@ -53,6 +63,7 @@ def test_pods_on_distinct_nodes():
     with pytest.raises(Failed, match="each on its own node"):
         pe.pods_on_distinct_nodes(kube, "lab", {"app": "s"}, 2)
     kube.objects[1] = pod("b", "w2", {"app": "s"})
+    kube.clear()  # a new check run reads again (the reader caches within one run)
     assert "2 pods on 2 nodes" in pe.pods_on_distinct_nodes(kube, "lab", {"app": "s"}, 2)
     with pytest.raises(Failed, match="at least 3 running"):
         pe.pods_on_distinct_nodes(kube, "lab", {"app": "s"}, 3)
@@ -66,5 +77,6 @@ def test_pods_all_on_node_and_tolerations():
         pe.pods_all_on_node(kube, "lab", {"app": "g"}, "w2", 2)
     assert "tolerate dedicated" in pe.only_tolerating_pods_on_node(kube, "lab", "w2", "dedicated")
     kube.objects.append(pod("legacy", "w2"))
+    kube.clear()  # a new check run reads again (the reader caches within one run)
     with pytest.raises(Failed, match="legacy without it"):
         pe.only_tolerating_pods_on_node(kube, "lab", "w2", "dedicated")

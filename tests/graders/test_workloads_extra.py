@@ -56,13 +56,19 @@ def test_daemonset_on_every_node():
 
 def test_deployment_pods_run():
     dep = {"kind": "Deployment", "metadata": {"name": "web", "namespace": "ns"},
-           "spec": {"selector": {"matchLabels": {"app": "web"}}}}
+           "spec": {"selector": {"matchLabels": {"app": "web"}},
+                    "template": {"spec": {"containers": [{"name": "c", "image": "img:1"}]}}}}
     kube = FakeKube([dep, pod("a"), pod("b")])
     assert "2 ready" in wx.deployment_pods_run(kube, "ns", "web", "img:1", 2)
+    assert "2 ready" in wx.deployment_pods_run(kube, "ns", "web", "docker.io/library/img:1", 2)   # same image
     with pytest.raises(Failed, match="expected 3 ready pod"):
         wx.deployment_pods_run(kube, "ns", "web", "img:1", 3)
     with pytest.raises(Failed, match="images img:1, img:2"):
         wx.deployment_pods_run(FakeKube([dep, pod("a"), pod("b", image="img:2")]), "ns", "web", "img:1", 2)
+    # a rollout to a broken image has begun: the old pods still run img:1, the template does not
+    broken = {**dep, "spec": {**dep["spec"], "template": {"spec": {"containers": [{"name": "c", "image": "img:9"}]}}}}
+    with pytest.raises(Failed, match="template: expected its pods to run img:1, found img:9"):
+        wx.deployment_pods_run(FakeKube([broken, pod("a"), pod("b")]), "ns", "web", "img:1", 2)
 
 
 def test_endpoints_split():

@@ -150,7 +150,7 @@ def test_lab_grade_cell_defers_to_the_replay_under_autograde(tmp_path, monkeypat
 def test_infrastructure_errors_are_noted_for_a_regrade(tmp_path, monkeypatch, dead_kubeconfig):
     from kubelab.graders.results import CheckInfrastructureError
     from kubelab.instructor.autograde import _errored_checks
-    from kubelab.instructor.grade import grade
+    from kubelab.labs.nbgrader import grade
 
     spec = tmp_path / "alice.json"
     spec.write_text(json.dumps({"namespace": "kg-1-alice", "lab_namespace": "lab-pods-basics", "refused": [],

@@ -178,7 +178,7 @@ def test_sandbox_is_fenced():
 # ---- grade cells under autograde -----------------------------------------------------------------
 
 def test_grade_cell_under_a_fatal_replay_raises_assertion_and_writes_no_stderr(tmp_path, monkeypatch, capsys):
-    from kubelab.instructor.grade import grade
+    from kubelab.labs.nbgrader import grade
 
     spec = tmp_path / "s.json"
     spec.write_text(json.dumps({"fatal": "no kubelab-record.yaml in the submission", "refused": [], "notes": []}))
@@ -190,7 +190,7 @@ def test_grade_cell_under_a_fatal_replay_raises_assertion_and_writes_no_stderr(t
 
 
 def test_grade_from_the_record_is_labelled(tmp_path, monkeypatch):
-    from kubelab.instructor.grade import grade
+    from kubelab.labs.nbgrader import grade
 
     spec = tmp_path / "s.json"
     spec.write_text(json.dumps({"record_only": ["pod-exists"], "refused": [], "notes": [],
@@ -235,6 +235,7 @@ def test_course_build_writes_nbgrader_source(tmp_path):
 
     from kubelab.instructor.build import build_course
     from kubelab.labs.registry import get_lab
+    from kubelab.labs.render import grade_cell_source
 
     (path,) = build_course(tmp_path, ["pods-basics"])
     assert (tmp_path / "nbgrader_config.py").is_file()
@@ -248,10 +249,12 @@ def test_course_build_writes_nbgrader_source(tmp_path):
         cell = grades[check.id]
         assert cell.metadata["nbgrader"]["points"] == float(check.points)
         assert cell.metadata["nbgrader"]["locked"] is True
-        assert "from kubelab.instructor.grade import grade" in cell.source
+        assert cell.source == grade_cell_source(lab, check)  # the lab's own grade cell: one entry point
     sols = [c for c in nb.cells if (c.metadata.get("nbgrader") or {}).get("solution")]
     assert len(sols) == 1 and "### BEGIN SOLUTION" in sols[0].source and "kubectl apply" in sols[0].source
     assert any("submit('pods-basics')" in c.source for c in nb.cells)
+    panel = [c for c in nb.cells if "lab_panel(" in c.source]
+    assert len(panel) == 1 and panel[0].metadata["nbgrader"]["locked"] is True  # read-only, not run by autograde
 
 
 def test_cli_mounts_as_the_lead_will_mount_it():

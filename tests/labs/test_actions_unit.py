@@ -1,5 +1,8 @@
 """Steps render as the commands a student types; kubectl gets the course context when run."""
 
+import os
+from pathlib import Path
+
 import pytest
 
 from kubelab.labs import actions
@@ -68,3 +71,42 @@ def test_start_seeds_and_reset_deletes_what_the_lab_declares(monkeypatch):
     assert ran[0] == "kubectl label node kubelab-worker disk-"
     assert any(r.startswith("kubectl delete namespace lab-toy") for r in ran)
     assert "kubectl delete PersistentVolume -l kubelab.io/lab=toy --ignore-not-found" in ran
+
+
+KUBECONFIG_TWO = """apiVersion: v1
+kind: Config
+clusters:
+- {name: a, cluster: {server: "https://127.0.0.1:1"}}
+- {name: b, cluster: {server: "https://127.0.0.1:2"}}
+users:
+- {name: u, user: {token: not-a-secret}}
+contexts:
+- {name: ctx-a, context: {cluster: a, user: u}}
+- {name: ctx-b, context: {cluster: b, user: u}}
+current-context: ctx-b
+"""
+
+
+@pytest.mark.parametrize("current", ["ctx-b", None])
+def test_shell_steps_reach_the_course_context_whatever_the_current_one(tmp_path, monkeypatch, current):
+    """A solution step `sh -c "kubectl ..."` must talk to the course cluster, not to the student's
+    current context (another cluster) or to none at all."""
+    import shutil
+
+    from kubelab.cluster.tools import find_tool
+    from kubelab.labs import actions
+    from kubelab.labs.model import Run
+
+    if not (find_tool("kubectl") or shutil.which("kubectl")):
+        pytest.skip("no kubectl on this machine")
+    config = tmp_path / "config"
+    config.write_text(KUBECONFIG_TWO if current else KUBECONFIG_TWO.replace("current-context: ctx-b\n", ""))
+    monkeypatch.setenv("KUBECONFIG", str(config))
+    monkeypatch.setenv("KUBELAB_CONTEXT", "ctx-a")
+    monkeypatch.setenv("KUBELAB_CACHE", str(tmp_path / "cache"))
+    monkeypatch.setenv("PATH", f"{Path(find_tool('kubectl') or shutil.which('kubectl')).parent}:{os.environ['PATH']}")
+    out = actions.run_step(Run(["sh", "-c", "kubectl config current-context; kubectl config view -o name 2>/dev/null || true"]))
+    assert out.splitlines()[0] == "ctx-a"
+    copy = tmp_path / "cache" / "kubeconfig-ctx-a"
+    assert copy.stat().st_mode & 0o777 == 0o600
+    assert "ctx-b" not in copy.read_text()      # only the course context is handed to the step

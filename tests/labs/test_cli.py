@@ -50,3 +50,58 @@ def test_docker_unreachable_gives_exit_2(dead_docker):
     by_id = {c["id"]: c for c in data["checks"]}
     assert by_id["container-exists"]["outcome"] == "error"
     assert "Docker" in by_id["container-exists"]["next_step"]
+
+
+def test_list_fits_80_columns_ids_whole(monkeypatch):
+    """In an 80-column terminal no line is wider than 80, every id appears whole on one line
+    (students type them) and no title takes more than three lines."""
+    from kubelab.labs.registry import all_labs
+
+    monkeypatch.setenv("COLUMNS", "80")
+    out = runner.invoke(lab_app, ["list"]).output
+    lines = out.splitlines()
+    assert lines and max(len(line.rstrip()) for line in lines) <= 80, out
+    firsts = [line.split()[0] for line in lines if line.strip()]
+    for lab in all_labs().values():
+        assert lab.id in firsts, f"{lab.id} cut or wrapped:\n{out}"
+        assert lab.topic in firsts                      # grouped under their topic
+    rows = [i for i, line in enumerate(lines) if line.split() and line.split()[0] in all_labs()]
+    assert max(b - a for a, b in zip(rows, rows[1:])) <= 4, out
+    assert "…" not in out
+
+
+def test_list_wide_adds_shape_and_minutes(monkeypatch):
+    monkeypatch.setenv("COLUMNS", "160")
+    out = runner.invoke(lab_app, ["list", "--wide"]).output
+    head = next(line for line in out.splitlines() if line.split()[:1] == ["id"])
+    assert head.split() == ["id", "title", "topic", "points", "shape", "min"]
+    web = next(line for line in out.splitlines() if line.split()[:1] == ["docker-web-port"])
+    assert web.split()[-3] == "7" and web.split()[-2] == "docker", web
+
+
+def test_start_keep_leaves_a_started_lab_alone(monkeypatch):
+    """`make course` runs `lab start --keep`: coming back the next day must not re-seed your work."""
+    from types import SimpleNamespace
+
+    from kubernetes.client.exceptions import ApiException
+
+    from kubelab.cluster import kube
+    from kubelab.labs import actions
+
+    started = []
+    monkeypatch.setattr(actions, "start", lambda lab, log=None: started.append(lab.id))
+    phase = {"value": "Active"}
+
+    def read_namespace(name):
+        if phase["value"] is None:
+            raise ApiException(status=404)
+        return SimpleNamespace(status=SimpleNamespace(phase=phase["value"]))
+
+    monkeypatch.setattr(kube, "core", lambda client=None: SimpleNamespace(read_namespace=read_namespace))
+    res = runner.invoke(lab_app, ["start", "--keep", "pods-basics"])
+    assert res.exit_code == 0 and "already started in namespace lab-pods-basics" in res.output and not started
+    for value in (None, "Terminating"):
+        phase["value"] = value
+        res = runner.invoke(lab_app, ["start", "--keep", "pods-basics"])
+        assert res.exit_code == 0 and "lab pods-basics is ready" in res.output
+    assert started == ["pods-basics", "pods-basics"]

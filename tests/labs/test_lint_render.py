@@ -24,6 +24,9 @@ EXPECTED = {  # folder -> (file, words of the problem)
     "stale-render": ("README.md", "out of date with lab.py"),
     "foreign-image": ("lab.py", "not in the image catalog"),
     "no-lab-py": ("lab.py", "missing"),
+    "foreign-variant-image": ("lab.py", "variant 'other-image' uses image 'nginx:1.23', which is no spelling"),
+    "unstated-name": ("lab.py:11", "selects [name={P.container}] ('main'), a name the task text never states"),
+    "literal-name": ("lab.py:13", "selects [name=data], a literal name, not taken from a lab parameter"),
 }
 
 
@@ -48,6 +51,17 @@ def test_malformed_lab_is_named_with_its_problem(folder, malformed_problems):
     assert mine, f"lint said nothing about {folder}"
     assert any(p.path.endswith(f"{folder}/{where}") and words in p.message for p in mine), \
         "\n".join(str(p) for p in mine)
+
+
+def test_literal_name_is_a_warning_and_interpolated_names_are_fine(malformed_problems):
+    mine = [p for p in malformed_problems if "/literal-name/" in p.path]
+    assert [p.level for p in mine] == ["warning"], "\n".join(str(p) for p in mine)  # [name={P.volume}] is fine
+    assert "P.claim is 'data'" in mine[0].message and str(mine[0]).split(": ", 1)[1].startswith("warning: ")
+
+
+def test_variant_images_may_be_spelled_differently(malformed_problems):
+    mine = [str(p) for p in malformed_problems if "/foreign-variant-image/" in p.path and "uses image" in p.message]
+    assert len(mine) == 1 and "other-image" in mine[0], mine   # nginx:1.22.1 is the catalog's nginx
 
 
 def test_every_malformed_fixture_is_covered():

@@ -39,9 +39,12 @@ def wrong_line(q) -> str:
 
 
 def planned(topic=None, count=10, seed=1):
-    """The questions `kubelab quiz --topic T --count N --seed S` asks on a fresh data dir."""
+    """The questions `kubelab quiz --topic T --count N --seed S` asks on a fresh data dir,
+    with their options in the order that session shows them."""
     from kubelab.quiz.session import pick_practice
     from kubelab.quiz.store import today
 
+    from kubelab.quiz.shuffle import shuffled
+
     qs = [q for q in load_bank() if topic is None or q.topic == topic]
-    return pick_practice(qs, {}, today(), count, seed)
+    return [shuffled(q, seed) for q in pick_practice(qs, {}, today(), count, seed)]

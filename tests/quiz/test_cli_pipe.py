@@ -27,7 +27,10 @@ def test_pipe_session_right_and_wrong(tmp_path):
     assert out.returncode == 0, out.stderr
     assert out.stdout.count("Correct.") == 3 and out.stdout.count("Wrong.") == 1
     assert "Question 1/4" in out.stdout and qs[0].question.split()[0] in out.stdout
-    assert qs[1].source in out.stdout                       # explanation block shown after the answer
+    from kubelab.quiz.sources import readable_source
+
+    assert "Source: " + readable_source(qs[1].source) in out.stdout   # explanation block after the answer
+    assert "Source: 00" not in out.stdout                   # no seed file numbers in front of a learner
     assert "Score: 3/4 (75%)" in out.stdout
     assert "\x1b[" not in out.stdout                        # plain text over a pipe
     assert answers(tmp_path) == [(qs[0].id, 1, "quiz"), (qs[1].id, 0, "quiz"),
@@ -55,7 +58,10 @@ def test_review_asks_what_is_due_and_misses_come_back_sooner(tmp_path):
     from kubelab.quiz.store import Store
 
     store = Store(tmp_path / "progress.sqlite3")
-    order = pick_due(load_bank(), store.cards(), D + timedelta(days=1), 50, 1)   # what review --seed 1 asks
+    from kubelab.quiz.shuffle import shuffled
+
+    order = [shuffled(q, 1) for q in pick_due(load_bank(), store.cards(), D + timedelta(days=1), 50, 1)]
+    # (what review --seed 1 asks, options in the order it shows them)
     store.close()
     assert {q.id for q in order} == {q.id for q in qs}
     nxt = run(["review", "--seed", "1"], tmp_path, day=D + timedelta(days=1),
@@ -63,7 +69,7 @@ def test_review_asks_what_is_due_and_misses_come_back_sooner(tmp_path):
     assert "2 question(s) due today." in nxt.stdout
     assert "Score: 2/2 (100%)" in nxt.stdout, nxt.stdout
     # two days later only the one missed on day one is due again (interval 1 vs 6)
-    later = run(["review"], tmp_path, day=D + timedelta(days=3), stdin=right_line(qs[1]) + "\n")
+    later = run(["review", "--seed", "7"], tmp_path, day=D + timedelta(days=3), stdin=right_line(qs[1]) + "\n")
     assert "1 question(s) due today." in later.stdout, later.stdout
 
 
@@ -71,7 +77,9 @@ def test_exam_scores_out_of_1000_with_topic_report(tmp_path):
     from kubelab.quiz.bank import load_bank
     from kubelab.quiz.exam import pick_exam
 
-    qs = pick_exam(load_bank(), 5, 11)
+    from kubelab.quiz.shuffle import shuffled
+
+    qs = [shuffled(q, 11) for q in pick_exam(load_bank(), 5, 11)]
     lines = [right_line(q) for q in qs[:4]] + [wrong_line(qs[4])]
     out = run(["exam", "--count", "5", "--minutes", "5", "--seed", "11"], tmp_path, "\n".join(lines) + "\n")
     assert out.returncode == 0, out.stderr
@@ -87,19 +95,28 @@ def test_exam_time_limit_is_enforced(tmp_path):
     from kubelab.quiz.bank import load_bank
     from kubelab.quiz.exam import pick_exam
 
-    qs = pick_exam(load_bank(), 4, 2)
+    from kubelab.quiz.shuffle import shuffled
+
+    qs = [shuffled(q, 2) for q in pick_exam(load_bank(), 4, 2)]
     p = subprocess.Popen([KUBELAB, "quiz", "exam", "--count", "4", "--minutes", "0.1", "--seed", "2"],
                          stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True,
                          env=cli_env(tmp_path, KUBELAB_TODAY=D.isoformat()))
+    # the clock starts when the exam prints its first question: wait for it, not for a guessed start-up
+    # time (a loaded machine takes seconds to import), then answer one and let the 6 s run out
+    seen = ""
+    while "Question 1/4" not in seen:
+        ch = p.stdout.read(1)
+        assert ch, f"the exam ended before its first question: {seen!r}"
+        seen += ch
     p.stdin.write(right_line(qs[0]) + "\n")
     p.stdin.flush()
-    time.sleep(7.5)                                         # past the 6 s deadline (slack for a loaded machine)
+    time.sleep(7.0)                                         # past the 6 s deadline
     try:
         p.stdin.write("\n".join(right_line(q) for q in qs[1:]) + "\n")
         p.stdin.close()
     except BrokenPipeError:
         pass
-    out = p.stdout.read()
+    out = seen + p.stdout.read()
     assert p.wait(timeout=30) == 0
     assert "Time is up after 0.1 minutes: 3 of 4 questions were not answered." in out
     assert "Score: 250/1000 (pass mark 600) FAIL" in out

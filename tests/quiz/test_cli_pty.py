@@ -25,7 +25,7 @@ def answer(child, q, right=True):
         child.sendline(right_line(q) if right else wrong_line(q))
         return
     keys = list(q.choices)
-    targets = q.correct_keys if right else [wrong_line(q)]
+    targets = q.correct_keys if right else [k for k in keys if k not in q.correct_keys][:1]
     child.expect(MENU_READY)
     pos = 0
     for key in targets:
@@ -136,7 +136,9 @@ def test_pty_exam_deadline_stops_taking_answers(tmp_path):
     from kubelab.quiz.bank import load_bank
     from kubelab.quiz.exam import pick_exam
 
-    qs = pick_exam(load_bank(), 3, 5)
+    from kubelab.quiz.shuffle import shuffled
+
+    qs = [shuffled(q, 5) for q in pick_exam(load_bank(), 3, 5)]
     child = spawn(["exam", "--count", "3", "--minutes", "0.1", "--seed", "5"], tmp_path)
     child.expect("Question 1/3")
     answer(child, qs[0], right=True)

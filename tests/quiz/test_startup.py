@@ -18,7 +18,8 @@ def test_practice_path_does_not_import_rich_or_widgets(tmp_path):
     code = ("import sys, io; sys.argv = ['kubelab', 'quiz', '-n', '1', '--seed', '1']; "
             "sys.stdin = io.StringIO(''); from kubelab.cli import main\n"
             "try:\n    main()\nexcept SystemExit:\n    pass\n"
-            "sys.stderr.write(','.join(m for m in ('ipywidgets', 'kubelab.quiz.stats', 'kubelab.quiz.lint') "
+            "sys.stderr.write(','.join(m for m in ('ipywidgets', 'kubelab.quiz.stats', 'kubelab.quiz.lint', "
+            "'kubelab.quiz.dryrun', 'kubelab.quiz.facts') "
             "if m in sys.modules))")
     env = {"KUBELAB_DATA_DIR": str(tmp_path), "PATH": "/usr/bin:/bin"}
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60, env=env)

@@ -25,7 +25,11 @@ def test_single_choice_right_and_wrong():
     w.input.value = q.answer
     w.button.click()
     assert w.verdict.correct
-    assert "Correct." in w.feedback.value and q.source in w.feedback.value
+    import html
+
+    from kubelab.quiz.sources import readable_source
+
+    assert "Correct." in w.feedback.value and html.escape(readable_source(q.source)) in w.feedback.value
 
 
 def test_multi_choice_checkboxes():

@@ -1,0 +1,170 @@
+"""Kubernetes steps of a replay: make the fence, apply the screened objects as the replay identity.
+
+Every object goes through `kubectl apply --as system:serviceaccount:<ns>:kubelab-replay`, so the
+API server enforces the fence again (RBAC, Pod Security, quota, LimitRange) whatever the screen
+missed. The API's refusal is named in the replay's `refused` list.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import subprocess
+
+from kubelab.instructor import policy
+from kubelab.instructor.sandbox import (CONTAINER_DEFAULT_LIMIT, CONTAINER_DEFAULT_REQUEST, CONTAINER_MAX,
+                                        REPLAY_SA, replay_identity, sandbox_manifests)
+
+
+class ReplayError(RuntimeError):
+    """The replay's own machinery failed (not the submission's fault). `.replay` is what it made."""
+
+    def __init__(self, message: str, replay=None):
+        super().__init__(message)
+        self.replay = replay
+
+
+def _kubectl_argv() -> list[str]:
+    from kubelab.cluster.tools import find_tool
+    from kubelab.graders.k8s import default_context
+
+    return [str(find_tool("kubectl") or "kubectl"), "--context", default_context()]
+
+
+def kubectl(args: list[str], stdin: str | None = None, timeout: float = 60.0) -> subprocess.CompletedProcess:
+    try:
+        return subprocess.run(_kubectl_argv() + args, input=stdin, capture_output=True, text=True, timeout=timeout)
+    except subprocess.TimeoutExpired:
+        return subprocess.CompletedProcess(args, 124, "", f"kubectl {' '.join(args[:3])}: no answer in {timeout:g} s")
+
+
+def to_yaml(docs: list[dict]) -> str:
+    import yaml
+
+    return yaml.safe_dump_all(docs, sort_keys=False)
+
+
+def api_message(text: str) -> str:
+    """The useful part of a kubectl error (`Error from server (Forbidden): ... : <reason>`)."""
+    lines = [ln.strip() for ln in text.strip().splitlines() if ln.strip() and not ln.startswith("Warning:")]
+    line = lines[-1] if lines else text.strip()
+    line = re.sub(r"^Error from server \((\w+)\): ", r"\1: ", line)
+    line = re.sub(r"error when (creating|applying patch|retrieving current configuration of)[^:]*\"STDIN\": ", "", line)
+    return line[:300]
+
+
+def make_sandbox(r, lab_id: str) -> None:
+    proc = kubectl(["apply", "-f", "-"], to_yaml(sandbox_manifests(r.namespace, lab_id)))
+    if proc.returncode != 0:
+        raise ReplayError(f"could not create the replay namespace {r.namespace}: {api_message(proc.stderr)}", r)
+
+
+_CLASSES: dict = {}
+
+
+def storage_classes(ttl: float = 60.0) -> set[str] | None:
+    """Names of the cluster's StorageClasses, read at most once a minute (None when they cannot be
+    read: the screen then leaves the class to the API)."""
+    import time
+
+    now = time.monotonic()
+    if _CLASSES.get("at", -ttl) + ttl > now:
+        return _CLASSES["names"]
+    p = kubectl(["get", "storageclass", "-o", "jsonpath={.items[*].metadata.name}"], timeout=20)
+    names = set(p.stdout.split()) if p.returncode == 0 else None
+    if names is not None:
+        _CLASSES.update(at=now, names=names)
+    return names
+
+
+def in_replay(obj: dict, lab_namespace: str | None, namespace: str) -> dict:
+    """The screened object moved into the replay namespace (RoleBinding subjects with it)."""
+    obj = json.loads(json.dumps(obj))
+    obj["metadata"]["namespace"] = namespace
+    if obj.get("kind") == "RoleBinding":
+        for s in obj.get("subjects") or []:
+            if s.get("kind") == "ServiceAccount":
+                s["namespace"] = namespace
+    if obj.get("kind") == "Ingress":
+        # one controller serves every namespace: hosts of their own, so that replays (and the live lab)
+        # never share a route; the graders ask for the same names (graders/http_probe.lab_host)
+        from kubelab.graders.http_probe import replay_host
+
+        spec = obj.get("spec") or {}
+        for rule in spec.get("rules") or []:
+            rule["host"] = replay_host(rule.get("host"), namespace)
+        for tls in spec.get("tls") or []:
+            if tls.get("hosts"):
+                tls["hosts"] = [replay_host(h, namespace) for h in tls["hosts"]]
+    return obj
+
+
+def apply_objects(r, allowed: list[dict]) -> None:
+    who = replay_identity(r.namespace)
+    for obj in allowed:
+        obj = in_replay(obj, r.lab_namespace, r.namespace)
+        p = kubectl(["apply", "--as", who, "-n", r.namespace, "-f", "-"], to_yaml([obj]))
+        if p.returncode == 0:
+            r.applied.append(policy.ref(obj))
+        else:
+            r.refused.append(f"{policy.ref(obj)}: {api_message(p.stderr or p.stdout)}")
+
+
+def replay_nodes(r, nodes: list, scope) -> None:
+    """Re-apply the recorded node state the lab concerns (screened by policy.screen_nodes), as the
+    instructor: the lab is graded serially and its reset steps undo this afterwards."""
+    commands, refused = policy.screen_nodes(nodes, scope)
+    r.refused += refused
+    for argv, what in commands:
+        p = kubectl(argv)
+        if p.returncode == 0:
+            r.applied.append(what)
+        else:
+            r.refused.append(f"{what}: {api_message(p.stderr or p.stdout)}")
+
+
+def label_namespace(r, labels: dict) -> None:
+    """The record's Pod Security labels (screened: baseline or stricter) on the replay namespace, set
+    by the instructor before any object is applied (the replay identity may not label namespaces)."""
+    if not labels:
+        return
+    p = kubectl(["label", "namespace", r.namespace, *[f"{k}={v}" for k, v in sorted(labels.items())], "--overwrite"])
+    if p.returncode == 0:
+        r.applied.append(f"Namespace labels {', '.join(f'{k}={v}' for k, v in sorted(labels.items()))}")
+    else:
+        r.refused.append(f"Namespace labels: {api_message(p.stderr or p.stdout)}")
+
+
+def sandbox_limits_without(keys: set[str]) -> list[dict]:
+    """The replay's own LimitRange item with no defaults for `keys` (its maxima kept): a recorded
+    LimitRange's defaults for those resources then apply alone (the API picks among several
+    LimitRanges' defaults in no fixed order)."""
+    item = {"type": "Container", "max": dict(CONTAINER_MAX)}
+    for part, values in (("defaultRequest", CONTAINER_DEFAULT_REQUEST), ("default", CONTAINER_DEFAULT_LIMIT)):
+        kept = {k: v for k, v in values.items() if k not in keys}
+        if kept:
+            item[part] = kept
+    return [item]
+
+
+def apply_limits(r, limits: list[dict]) -> None:
+    """The record's ResourceQuotas and LimitRanges (screened), applied by the instructor after the
+    objects: a quota or a limit range only narrows what the namespace admits, and the replay identity
+    may not touch the replay's own. The replay's LimitRange gives up its defaults for the resources a
+    recorded LimitRange defaults."""
+    keys = {key for obj in limits if obj.get("kind") == "LimitRange"
+            for item in (obj.get("spec") or {}).get("limits") or [] if isinstance(item, dict)
+            and item.get("type") == "Container"
+            for part in ("default", "defaultRequest") for key in (item.get(part) or {})}
+    if keys:
+        patch = json.dumps({"spec": {"limits": sandbox_limits_without(keys)}})
+        p = kubectl(["patch", "limitrange", REPLAY_SA, "-n", r.namespace, "--type=merge", "-p", patch])
+        if p.returncode != 0:
+            raise ReplayError(f"could not adjust the replay's LimitRange: {api_message(p.stderr)}", r)
+    for obj in limits:
+        obj = in_replay(obj, r.lab_namespace, r.namespace)
+        p = kubectl(["apply", "-n", r.namespace, "-f", "-"], to_yaml([obj]))
+        if p.returncode == 0:
+            r.applied.append(policy.ref(obj))
+        else:
+            r.refused.append(f"{policy.ref(obj)}: {api_message(p.stderr or p.stdout)}")
