@@ -192,12 +192,14 @@ def reset(lab: Lab, log: Log = _quiet, wait: bool = True, keep_namespace: bool =
     made in it is deleted and waited for; only the namespace and what the control plane puts in
     every namespace stay). A `start` right after then need not wait for a Terminating namespace to
     vanish (seconds of the namespace controller's work): what `fresh` does between tests. A
-    namespace that is already terminating is deleted as without it (start waits for it)."""
+    namespace that is already terminating is deleted and, with wait, waited for as without it (until it
+    is gone its old objects are still there to be graded)."""
     run_steps(lab.extra_reset_steps(), log)
     if lab.shape == "docker" or lab.docker:
         _reset_docker(lab, log)
     if lab.shape != "docker":
-        if lab.namespace and keep_namespace and _namespace_phase(lab.namespace) == "Active":
+        emptied = bool(lab.namespace and keep_namespace and _namespace_phase(lab.namespace) == "Active")
+        if emptied:
             empty_namespace(lab.namespace, log)
         elif lab.namespace:
             # pods first with no grace period: namespace deletion then takes seconds, not 30 s
@@ -206,7 +208,7 @@ def reset(lab: Lab, log: Log = _quiet, wait: bool = True, keep_namespace: bool =
             run_step(Run(["kubectl", "delete", "namespace", lab.namespace, "--ignore-not-found", "--wait=false"]), log)
         for kind in lab.cluster_kinds:
             run_step(Run(["kubectl", "delete", kind, "-l", f"{LAB_LABEL}={lab.id}", "--ignore-not-found"]), log)
-        if wait and lab.namespace and not keep_namespace:
+        if wait and lab.namespace and not emptied:  # a terminating namespace still holds the old objects
             _wait_namespace_gone(lab.namespace, log)
 
 

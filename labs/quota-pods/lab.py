@@ -28,7 +28,7 @@ lab = Lab(
 The team sharing `{NS}` may run at most **{P.pods} pods** there, whoever creates them.
 
 1. Create a **ResourceQuota** (any name) in `{NS}` that caps the number of pods at {P.pods}, for every pod.
-2. The Deployment `{D}` runs {P.pods} replicas of `{lab_image(P.image)}`: make sure all {P.pods} run.
+2. The Deployment `{D}` runs one replica of `{lab_image(P.image)}`: scale it to {P.pods} and make sure all {P.pods} run.
 
 Then try a fourth: `kubectl run extra -n {NS} --image={lab_image(P.image)} --dry-run=server` must be refused
 with `exceeded quota`, and `kubectl scale deploy/{D} -n {NS} --replicas={P.pods + 1}` leaves the fourth replica
@@ -102,7 +102,7 @@ def deployment(p, replicas=None):
 
 @lab.seed
 def seed(p):
-    return [Apply(deployment(p, P.pods))]
+    return [Apply(deployment(p, 1))]
 
 
 def quota(p, name=None, hard=None):
@@ -116,7 +116,7 @@ def _ready(p):
 
 @lab.solution
 def solution(p):
-    return [Apply(quota(p)), _ready(p)]
+    return [Apply([quota(p), deployment(p)]), _ready(p)]
 
 
 lab.near_miss("cap-four", "hard pods: 4: the fourth pod is admitted", params={"pods": 4},
@@ -129,9 +129,11 @@ lab.near_miss("caps-services", "the quota caps services at 3, not pods",
 
 @lab.variant("kubectl-create", "`kubectl create quota --hard=pods=3`")
 def kubectl_create(p):
-    return [Run(["kubectl", "create", "quota", "max-pods", "-n", p.namespace, f"--hard=pods={p.pods}"]), _ready(p)]
+    return [Run(["kubectl", "create", "quota", "max-pods", "-n", p.namespace, f"--hard=pods={p.pods}"]),
+            Run(["kubectl", "scale", f"deploy/{p.deployment}", "-n", p.namespace, f"--replicas={p.pods}"]), _ready(p)]
 
 
-@lab.variant("count-pods", "hard count/pods: 3 beside other caps (configmaps, services) in one quota")
+@lab.variant("count-pods", "scaled first, then hard count/pods: 3 beside other caps (configmaps, services) in one quota")
 def count_pods(p):
-    return [Apply(quota(p, "team-quota", {"count/pods": str(p.pods), "configmaps": "10", "services": "5"})), _ready(p)]
+    return [Run(["kubectl", "scale", f"deploy/{p.deployment}", "-n", p.namespace, f"--replicas={p.pods}"]),
+            Apply(quota(p, "team-quota", {"count/pods": str(p.pods), "configmaps": "10", "services": "5"})), _ready(p)]

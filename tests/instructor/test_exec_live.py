@@ -18,6 +18,8 @@ import pytest
 
 from kubelab.instructor.record import FORMAT, write_record
 
+from tests.labs.test_labs_live import need_live
+
 pytestmark = pytest.mark.live
 
 EXPLOIT = ("import kubelab.instructor.grade as g, kubelab.labs.nbgrader as n\n"
@@ -116,6 +118,7 @@ def test_kubernetes_notebook_code_does_not_run(tmp_path, live_cluster):
     from kubelab.labs.registry import get_lab
 
     lab = get_lab("pods-basics")
+    need_live(lab)
     good = [copy.deepcopy(d) for s in lab.solution_steps() if isinstance(s, Apply) for d in s.docs()]
     course, results, marker = _batch(tmp_path, lab.id, {"objects": good}, jobs=3)
     _check(course, lab.id, results, marker, lab.max_points)
@@ -127,6 +130,7 @@ def test_docker_notebook_code_does_not_run(tmp_path, docker_engine):
     from kubelab.labs.registry import get_lab
 
     lab = get_lab("docker-web-port")
+    need_live(lab)  # its catalog images built
     c = {"name": "kl-web", "image": lab_image("nginx"), "running": True,
          "ports": [{"container_port": 80, "protocol": "tcp", "host_port": 8088}]}
     course, results, marker = _batch(tmp_path, lab.id, {"containers": [c]})

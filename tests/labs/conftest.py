@@ -20,7 +20,8 @@ def _cluster_put_back(request):
     yield
     lab_id = getattr(getattr(request.node, "callspec", None), "params", {}).get("lab_id")
     rep = getattr(request.node, "rep_call", None)
-    if not isinstance(lab_id, str) or rep is None or rep.passed or request.node.get_closest_marker("live") is None:
+    if (not isinstance(lab_id, str) or rep is None or rep.passed or rep.skipped
+            or request.node.get_closest_marker("live") is None):  # a skipped test changed nothing
         return
     from kubelab.labs import actions
     from kubelab.labs.registry import get_lab
