@@ -56,7 +56,7 @@ def autograde(
     course: Path = typer.Option(Path("nbgrader-course"), "--course", "-c", help="nbgrader course directory"),
     jobs: int = typer.Option(2, "--jobs", "-j", help="submissions replayed at once (nbgrader itself runs one at a time)"),
     student: Optional[List[str]] = typer.Option(None, "--student", "-s", help="only these students"),
-    converge: float = typer.Option(60.0, "--converge", help="seconds to wait for replayed workloads to be ready"),
+    converge: float = typer.Option(60.0, "--converge", help="seconds to wait for replayed workloads to be ready (longer while they still progress, at most 3x)"),
     as_json: bool = typer.Option(False, "--json", help="print the results as JSON"),
     verified_only: bool = typer.Option(False, "--verified-only",
                                        help="score 0 for checks graded from the record only (lab.record_only)"),

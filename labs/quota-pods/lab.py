@@ -116,7 +116,7 @@ def _ready(p):
 
 @lab.solution
 def solution(p):
-    return [Apply([quota(p), deployment(p)]), _ready(p)]
+    return [Apply([quota(p), deployment(p, P.pods)]), _ready(p)]  # P: the task's 3, whatever the quota says
 
 
 lab.near_miss("cap-four", "hard pods: 4: the fourth pod is admitted", params={"pods": 4},
@@ -130,10 +130,10 @@ lab.near_miss("caps-services", "the quota caps services at 3, not pods",
 @lab.variant("kubectl-create", "`kubectl create quota --hard=pods=3`")
 def kubectl_create(p):
     return [Run(["kubectl", "create", "quota", "max-pods", "-n", p.namespace, f"--hard=pods={p.pods}"]),
-            Run(["kubectl", "scale", f"deploy/{p.deployment}", "-n", p.namespace, f"--replicas={p.pods}"]), _ready(p)]
+            Run(["kubectl", "scale", f"deploy/{p.deployment}", "-n", p.namespace, f"--replicas={P.pods}"]), _ready(p)]
 
 
 @lab.variant("count-pods", "scaled first, then hard count/pods: 3 beside other caps (configmaps, services) in one quota")
 def count_pods(p):
-    return [Run(["kubectl", "scale", f"deploy/{p.deployment}", "-n", p.namespace, f"--replicas={p.pods}"]),
+    return [Run(["kubectl", "scale", f"deploy/{p.deployment}", "-n", p.namespace, f"--replicas={P.pods}"]),
             Apply(quota(p, "team-quota", {"count/pods": str(p.pods), "configmaps": "10", "services": "5"})), _ready(p)]

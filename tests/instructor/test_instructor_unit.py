@@ -347,3 +347,28 @@ def test_a_job_converges_when_complete_not_between_its_waves():
     suspended = kube()
     suspended.objects[0]["spec"]["suspend"] = True
     assert converged(suspended, "kg-x")[0]
+
+
+def test_patience_waits_on_while_the_state_moves_and_not_when_it_stopped():
+    """statefulset-web's replay was graded at 2/3 ready under load: the third pod was on its way."""
+    from kubelab.instructor.converge import Patience
+
+    now = [0.0]
+    clock = lambda: now[0]  # noqa: E731
+
+    def run(states):  # states: what is waiting at each second; the second the wait ends
+        now[0] = 0.0
+        p = Patience(60, grace=20, cap=3, clock=clock)
+        for t, waiting in enumerate(states):
+            now[0] = float(t)
+            if p.over(waiting):
+                return t
+        return None
+
+    assert run(["Pod nm Running"] * 200) == 60                      # stuck: ends at the timeout
+    moving = ["StatefulSet web 1/3 ready"] * 50 + ["StatefulSet web 2/3 ready"] * 200
+    assert run(moving) == 70                                          # moved at 50 s: 20 s more
+    late = ["1/3"] * 55 + ["2/3"] * 15 + ["3/3 x"] * 200
+    assert run(late) == 90                                            # each change buys 20 s more
+    always = [str(t) for t in range(400)]
+    assert run(always) == 180                                         # never past 3 x the timeout

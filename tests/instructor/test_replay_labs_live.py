@@ -7,7 +7,8 @@ while they have that state (tests/labs/recorded.py; same xdist group, run before
 state they did not record is made here. Then the student's state is reset away and every record
 is replayed on the instructor's cluster / engine, as `kubelab autograde --jobs N` does (replays
 overlapping, labs that change cluster-scoped state one at a time), and graded check by check until
-it shows the live verdicts (as the live test waits for its state; at most autograde's 60 s):
+it shows the live verdicts (as the live test waits for its state; at most autograde's 60 s, longer
+while the replayed workloads still progress, as autograde does):
 - untouched -> 0 points;
 - the reference and every variant -> full marks;
 - every near-miss -> the live verdicts: its named checks fail, the others pass (the checks it
@@ -24,7 +25,9 @@ from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 
+from kubelab.graders.k8s import Kube
 from kubelab.instructor import replay as rp
+from kubelab.instructor.converge import Patience
 from kubelab.instructor.grade import grade_replay
 from kubelab.instructor.record import RECORD_NAME, load_record
 from kubelab.labs import actions
@@ -38,7 +41,7 @@ pytestmark = [pytest.mark.live, pytest.mark.timeout(900)]
 
 LABS = sorted(all_labs())
 JOBS = int(os.environ.get("KUBELAB_REPLAY_JOBS", "4"))  # replays at once (autograde --jobs): a lab's states, most at once
-CONVERGE = 60.0  # autograde's default convergence time: the most a replay is waited for
+CONVERGE = 60.0  # autograde's default convergence time (extended while the workloads progress: Patience)
 FIRST_LOOK = 5.0  # the replay's own wait (until converged or its checks pass) before grading starts
 
 
@@ -78,10 +81,29 @@ def expected(lab, state: str, kept) -> dict[str, str]:
     return {c.id: "passed" for c in lab.checks}
 
 
-def reached(lab, kept, results: dict) -> bool:
+def problems(lab, kept, results: dict, refused: list[str]) -> list[str]:
+    """How the replay's verdicts differ from the live ones ([] when it shows them)."""
+    out = []
+    verdicts = {cid: r.outcome.value for cid, r in results.items()}
+    # a correct solution must replay whole; the untouched state of a lab that starts broken (a 64Gi
+    # request, a StorageClass that does not exist) and a near-miss (`--pid host`) may hold what the
+    # screen refuses, and must still give the live verdicts
+    if refused and kept.state != "untouched" and not kept.state.startswith("near-miss/"):
+        out.append(f"{kept.state}: the replay refused parts of it: {refused}")
     if kept.state == "untouched":
-        return not sum(r.points for r in results.values())
-    return all(results[cid].outcome.value == want for cid, want in expected(lab, kept.state, kept).items())
+        if sum(r.points for r in results.values()):
+            out.append(f"untouched replays to {sum(r.points for r in results.values()):g} points, not 0: "
+                       f"{ {cid: r.observed for cid, r in results.items() if r.points} }")
+        return out
+    for cid, want in expected(lab, kept.state, kept).items():
+        # a wrong answer part of which the replay refused (`--pid host`, an anonymous volume, an image
+        # too large to submit) may score less on the replay than live, never more
+        if refused and kept.state.startswith("near-miss/") and (verdicts[cid] == "passed") <= (want == "passed"):
+            continue  # no point the live check did not give
+        if verdicts[cid] != want:
+            out.append(f"{kept.state}: {cid} {verdicts[cid]} on the replay, {want} live "
+                       f"(live verdict {kept.verdicts.get(cid)}): {results[cid].observed}")
+    return out
 
 
 def replay_and_grade(lab, kept, run: str) -> tuple[dict, list[str], float]:
@@ -92,14 +114,21 @@ def replay_and_grade(lab, kept, run: str) -> tuple[dict, list[str], float]:
     ready (the point of it) then costs seconds, not the whole convergence time."""
     rec = load_record(kept.folder / RECORD_NAME, lab.id)
     t0 = time.monotonic()
+    patience = Patience(CONVERGE)  # autograde's: longer while the replayed workloads still progress
     r = rp.replay(lab, rec, kept.state.replace("/", "-"), run=run, converge=FIRST_LOOK)
     try:
         spec = r.spec()
+        # what the replay could not re-create: refused, or not in the submission (an oversized image)
+        missing = list(r.refused) + [n for n in r.notes if "not in the submission" in n]
+        kube = Kube()
         while True:
             results = {c.id: grade_replay(lab, c.id, spec) for c in lab.checks}
-            if reached(lab, kept, results) or time.monotonic() - t0 >= CONVERGE:
-                # what the replay could not re-create: refused, or not in the submission (an oversized image)
-                missing = list(r.refused) + [n for n in r.notes if "not in the submission" in n]
+            if r.namespace:
+                kube.clear()
+                waiting = rp.converged(kube, r.namespace)[1]
+            else:
+                waiting = ""
+            if not problems(lab, kept, results, missing) or patience.over(waiting):
                 return results, missing, time.monotonic() - t0
             time.sleep(1.0)
     finally:
@@ -125,7 +154,9 @@ def test_lab_states_replay_to_the_live_verdicts(lab_id):
     broken = {k.state: k.error for k in records if k.folder is None}
     assert not broken, f"{lab_id}: the Submit record could not be built: {broken}"
     actions.reset(lab, keep_namespace=True)  # the student's own state must be gone before the replays
-    assert check_lab(lab).points == 0, "the student's own state must be gone before the replay"
+    # (gone from what serves it too: the ingress controller drops a deleted route a moment later)
+    left = wait_for(lab, lambda r: r.points == 0, timeout=30)
+    assert left.points == 0, f"the student's own state must be gone before the replay: {left.verdicts()}"
 
     t1 = time.perf_counter()
     run = uuid.uuid4().hex[:6]
@@ -141,30 +172,10 @@ def test_lab_states_replay_to_the_live_verdicts(lab_id):
         with ThreadPoolExecutor(max_workers=JOBS) as pool:
             graded = list(pool.map(lambda k: replay_and_grade(lab, k, run), records))
 
-    problems = []
-    for kept, (results, refused, _) in zip(records, graded):
-        verdicts = {cid: r.outcome.value for cid, r in results.items()}
-        # a correct solution must replay whole; the untouched state of a lab that starts broken (a 64Gi
-        # request, a StorageClass that does not exist) and a near-miss (`--pid host`) may hold what the
-        # screen refuses, and must still give the live verdicts
-        if refused and kept.state != "untouched" and not kept.state.startswith("near-miss/"):
-            problems.append(f"{kept.state}: the replay refused parts of it: {refused}")
-        if kept.state == "untouched":
-            if sum(r.points for r in results.values()):
-                problems.append(f"untouched replays to {sum(r.points for r in results.values()):g} points, not 0: "
-                                f"{ {cid: r.observed for cid, r in results.items() if r.points} }")
-            continue
-        for cid, want in expected(lab, kept.state, kept).items():
-            # a wrong answer part of which the replay refused (`--pid host`, an anonymous volume, an image
-            # too large to submit) may score less on the replay than live, never more
-            if refused and kept.state.startswith("near-miss/") and (verdicts[cid] == "passed") <= (want == "passed"):
-                continue  # no point the live check did not give
-            if verdicts[cid] != want:
-                problems.append(f"{kept.state}: {cid} {verdicts[cid]} on the replay, {want} live "
-                                f"(live verdict {kept.verdicts.get(cid)}): {results[cid].observed}")
+    found = [p for kept, (results, refused, _) in zip(records, graded) for p in problems(lab, kept, results, refused)]
     actions.reset(lab, wait=False)  # the lab's namespace goes in the background
     _left.discard(lab_id)
     slowest = max((s for _, _, s in graded), default=0.0)
     print(f"\n{lab_id}: {len(records)} record(s) ({len(made)} made here), {len(records)} replays in "
           f"{time.perf_counter() - t1:.1f} s (slowest {slowest:.1f} s), total {time.perf_counter() - t0:.1f} s")
-    assert not problems, f"{lab_id}: replays that do not give the live verdicts:\n  " + "\n  ".join(problems)
+    assert not found, f"{lab_id}: replays that do not give the live verdicts:\n  " + "\n  ".join(found)
