@@ -135,29 +135,50 @@ def label_namespace(r, labels: dict) -> None:
         r.refused.append(f"Namespace labels: {api_message(p.stderr or p.stdout)}")
 
 
-def sandbox_limits_without(keys: set[str]) -> list[dict]:
-    """The replay's own LimitRange item with no defaults for `keys` (its maxima kept): a recorded
-    LimitRange's defaults for those resources then apply alone (the API picks among several
-    LimitRanges' defaults in no fixed order)."""
-    item = {"type": "Container", "max": dict(CONTAINER_MAX)}
-    for part, values in (("defaultRequest", CONTAINER_DEFAULT_REQUEST), ("default", CONTAINER_DEFAULT_LIMIT)):
-        kept = {k: v for k, v in values.items() if k not in keys}
-        if kept:
-            item[part] = kept
-    return [item]
+def api_defaults(item: dict) -> dict[str, dict]:
+    """A Container LimitRange item's defaults as the API server stores them: a `max` with no
+    `default` becomes the default, a `default` with no `defaultRequest` the request (else the `min`)."""
+    default = {**(item.get("max") or {}), **(item.get("default") or {})}
+    request = {**(item.get("min") or {}), **default, **(item.get("defaultRequest") or {})}
+    return {"default": default, "defaultRequest": request}
+
+
+def sandbox_limits_agreeing(recorded: dict[str, dict]) -> list[dict]:
+    """The replay's own LimitRange item, its maxima kept, whose defaults for the resources a recorded
+    LimitRange defaults are the recorded ones. The API picks among several LimitRanges' defaults in
+    no fixed order, and it makes an item's `max` its default where none is given, so leaving those
+    defaults out of the replay's LimitRange is not enough: its 1Gi max would become a second
+    memory default, applied to some pods and not others. Agreeing, the order does not matter."""
+    from kubelab.graders.meaning import parse_quantity
+
+    default = {**CONTAINER_DEFAULT_LIMIT, **recorded.get("default", {})}
+    request = {**CONTAINER_DEFAULT_REQUEST, **recorded.get("defaultRequest", {})}
+    for key, value in request.items():  # a recorded request above the replay's own default limit
+        if key not in recorded.get("default", {}):
+            try:
+                if parse_quantity(value) > parse_quantity(default.get(key, value)):
+                    default[key] = value
+            except Exception:
+                pass  # not a quantity: the API refuses the patch and the replay says so
+    return [{"type": "Container", "max": dict(CONTAINER_MAX), "defaultRequest": request, "default": default}]
 
 
 def apply_limits(r, limits: list[dict]) -> None:
     """The record's ResourceQuotas and LimitRanges (screened), applied by the instructor after the
     objects: a quota or a limit range only narrows what the namespace admits, and the replay identity
-    may not touch the replay's own. The replay's LimitRange gives up its defaults for the resources a
-    recorded LimitRange defaults."""
-    keys = {key for obj in limits if obj.get("kind") == "LimitRange"
-            for item in (obj.get("spec") or {}).get("limits") or [] if isinstance(item, dict)
-            and item.get("type") == "Container"
-            for part in ("default", "defaultRequest") for key in (item.get(part) or {})}
-    if keys:
-        patch = json.dumps({"spec": {"limits": sandbox_limits_without(keys)}})
+    may not touch the replay's own. The replay's LimitRange takes the recorded LimitRanges' defaults
+    for the resources they default (`sandbox_limits_agreeing`)."""
+    recorded: dict[str, dict] = {"default": {}, "defaultRequest": {}}
+    for obj in limits:
+        if obj.get("kind") != "LimitRange":
+            continue
+        for item in (obj.get("spec") or {}).get("limits") or []:
+            if isinstance(item, dict) and item.get("type") == "Container":
+                for part, values in api_defaults(item).items():
+                    for key, value in values.items():
+                        recorded[part].setdefault(key, value)
+    if any(recorded.values()):
+        patch = json.dumps({"spec": {"limits": sandbox_limits_agreeing(recorded)}})
         p = kubectl(["patch", "limitrange", REPLAY_SA, "-n", r.namespace, "--type=merge", "-p", patch])
         if p.returncode != 0:
             raise ReplayError(f"could not adjust the replay's LimitRange: {api_message(p.stderr)}", r)

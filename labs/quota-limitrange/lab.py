@@ -69,7 +69,9 @@ def resources_are(resources: dict, what: str) -> str:
 
 @lab.check("defaults-given", "a pod that states no resources gets the default requests and limits", points=2,
            hint="spec.limits: [{type: Container, defaultRequest: {...}, default: {...}, max: {...}}]; `default` is "
-                "the limit, `defaultRequest` the request (without it the request copies the limit)")
+                "the limit, `defaultRequest` the request (without it the request copies the limit). Keep the max "
+                "in the same LimitRange: the API makes a max with no default the default, and with two "
+                "LimitRanges which default a pod gets is not fixed")
 def defaults_given(ctx):
     ok, why, obj = access.dry_run_create(ctx.kube, NS, BARE)
     if not ok:
@@ -149,10 +151,11 @@ def other_units(p):
             _wait(p)]
 
 
-@lab.variant("two-limitranges", "the defaults in one LimitRange, the maximum in another")
-def two(p):
-    a = limitrange(p, name="defaults")
-    del a["spec"]["limits"][0]["max"]
-    b = {"apiVersion": "v1", "kind": "LimitRange", "metadata": {"name": "memory-cap", "namespace": p.namespace},
-         "spec": {"limits": [{"type": "Container", "max": {"memory": p.max_memory}}]}}
-    return [Apply([a, b]), Apply(plain_pod(p)), _wait(p)]
+@lab.variant("generated-yaml", "the pod from `kubectl run --dry-run=client -o yaml`, which writes `resources: {}`; "
+                               "the LimitRange under another name")
+def generated_yaml(p):
+    pod = plain_pod(p)
+    pod["metadata"]["labels"] = {"run": p.pod}
+    pod["spec"].update({"dnsPolicy": "ClusterFirst", "restartPolicy": "Always"})
+    pod["spec"]["containers"][0]["resources"] = {}
+    return [Apply(limitrange(p, name="mem-cpu-defaults")), Apply(pod), _wait(p)]
