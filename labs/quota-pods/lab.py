@@ -110,6 +110,10 @@ def quota(p, name=None, hard=None):
             "spec": {"hard": hard or {p.key: str(p.pods)}}}
 
 
+def _scale(p):
+    return Run(["kubectl", "scale", f"deploy/{p.deployment}", "-n", p.namespace, f"--replicas={P.pods}"])  # the task's 3
+
+
 def _ready(p):
     return Run(["kubectl", "rollout", "status", "-n", p.namespace, f"deploy/{p.deployment}", "--timeout=120s"])
 
@@ -130,10 +134,10 @@ lab.near_miss("caps-services", "the quota caps services at 3, not pods",
 @lab.variant("kubectl-create", "`kubectl create quota --hard=pods=3`")
 def kubectl_create(p):
     return [Run(["kubectl", "create", "quota", "max-pods", "-n", p.namespace, f"--hard=pods={p.pods}"]),
-            Run(["kubectl", "scale", f"deploy/{p.deployment}", "-n", p.namespace, f"--replicas={P.pods}"]), _ready(p)]
+            _scale(p), _ready(p)]
 
 
 @lab.variant("count-pods", "scaled first, then hard count/pods: 3 beside other caps (configmaps, services) in one quota")
 def count_pods(p):
-    return [Run(["kubectl", "scale", f"deploy/{p.deployment}", "-n", p.namespace, f"--replicas={P.pods}"]),
+    return [_scale(p),
             Apply(quota(p, "team-quota", {"count/pods": str(p.pods), "configmaps": "10", "services": "5"})), _ready(p)]
