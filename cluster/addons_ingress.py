@@ -31,7 +31,7 @@ import yaml
 from kubelab.cluster.addons import kubectl as _kubectl, manifest_hash
 from kubelab.cluster.api import ClusterError
 from kubelab.cluster.execs import CommandError, run, run_logged
-from kubelab.cluster.paths import Pins, cache_dir, pins
+from kubelab.cluster.paths import Pins, cache_dir, pins, stamp_ok
 from kubelab.cluster.progress import console, phase
 
 MODULE = "github.com/traefik/traefik/v3"
@@ -91,7 +91,7 @@ def build_binary(p: Pins, ph) -> Path:
 
     out = binary_path(p)
     stamp = out.with_name(".complete")
-    if out.exists() and stamp.exists() and stamp.read_text() == p.traefik:
+    if out.exists() and stamp_ok(stamp, p.traefik):
         ph.cached = True
         return out
     src = gobuild.module_dir(MODULE, p.traefik)

@@ -29,7 +29,7 @@ import yaml
 from kubelab.cluster.addons import kubectl as _kubectl, manifest_hash
 from kubelab.cluster.api import ClusterError
 from kubelab.cluster.execs import CommandError, run
-from kubelab.cluster.paths import Pins, cache_dir, pins
+from kubelab.cluster.paths import Pins, cache_dir, pins, stamp_ok
 from kubelab.cluster.progress import console, phase
 
 MODULE = "go.universe.tf/metallb"
@@ -55,7 +55,7 @@ def build_binaries(p: Pins, ph) -> Path:
 
     out = bin_path(p)
     stamp = out / ".complete"
-    if stamp.exists() and stamp.read_text() == p.metallb and all((out / b).exists() for b in BINARIES):
+    if stamp_ok(stamp, p.metallb) and all((out / b).exists() for b in BINARIES):
         ph.cached = True
         return out
     out.mkdir(parents=True, exist_ok=True)

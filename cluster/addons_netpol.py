@@ -30,7 +30,7 @@ import yaml
 from kubelab.cluster.addons import kubectl as _kubectl, manifest_hash
 from kubelab.cluster.api import ClusterError
 from kubelab.cluster.execs import CommandError, run, run_logged
-from kubelab.cluster.paths import Pins, cache_dir, pins
+from kubelab.cluster.paths import Pins, cache_dir, pins, stamp_ok
 from kubelab.cluster.progress import Timings, console, phase
 
 MODULE = "github.com/cloudnativelabs/kube-router/v2"
@@ -64,7 +64,7 @@ def build_binary(p: Pins, ph) -> Path:
 
     out = binary_path(p)
     stamp = out.with_name(".complete")
-    if out.exists() and stamp.exists() and stamp.read_text() == p.kube_router:
+    if out.exists() and stamp_ok(stamp, p.kube_router):
         ph.cached = True
         return out
     work = cache_dir() / "go" / f"kube-router-{p.kube_router}"

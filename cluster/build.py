@@ -13,7 +13,7 @@ from pathlib import Path
 from kubelab.cluster import gobuild, images, nodeimage, rootfs
 from kubelab.cluster.api import lab_image
 from kubelab.cluster.execs import run, run_logged
-from kubelab.cluster.paths import Pins, bin_dir, cache_dir, pins as load_pins
+from kubelab.cluster.paths import Pins, bin_dir, cache_dir, pins as load_pins, stamp_ok
 from kubelab.cluster.progress import Timings, console, phase
 
 
@@ -21,10 +21,6 @@ from kubelab.cluster.progress import Timings, console, phase
 class Toolchain:
     kind: Path
     kubectl: Path
-
-
-def _stamp_ok(stamp: Path, value: str) -> bool:
-    return stamp.exists() and stamp.read_text() == value
 
 
 def build_kind(p: Pins, t: Timings) -> Path:
@@ -43,7 +39,7 @@ def build_kubernetes(p: Pins, t: Timings) -> Path:
     with phase(f"kubernetes {p.kubernetes} binaries (go build, the long one)", t) as ph:
         cni_src = (Path(__file__).parent / "gobuild" / "cni" / "main.go").read_text()
         want = f"{p.kubernetes}\n{hash_text(cni_src)}"
-        if _stamp_ok(stamp, want):
+        if stamp_ok(stamp, want):
             ph.cached = True
         else:
             gobuild.build_kubernetes(p, out, ph)
@@ -75,7 +71,7 @@ def build_extras(p: Pins, t: Timings) -> Path:
     for name, version, job in jobs:
         stamp = out / f".{name}"
         with phase(f"{name} {version}", t) as ph:
-            if (out / name).exists() and _stamp_ok(stamp, version):
+            if (out / name).exists() and stamp_ok(stamp, version):
                 ph.cached = True
                 continue
             job(ph)

@@ -20,6 +20,11 @@ def cache_dir() -> Path:
     return Path(base) / "kubelab"
 
 
+def stamp_ok(stamp: Path, value: str) -> bool:
+    """A cached build is reusable: its stamp file exists and holds the pin (or hash) it was built for."""
+    return stamp.exists() and stamp.read_text() == value
+
+
 def bin_dir() -> Path:
     """Where kind and kubectl built by kubelab live (put it on PATH, or let kubelab find them)."""
     return cache_dir() / "bin"

@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Iterable
 
 from kubelab.cluster.execs import run, run_logged
-from kubelab.cluster.paths import cache_dir
+from kubelab.cluster.paths import cache_dir, stamp_ok
 from kubelab.cluster.progress import Phase
 
 NODE_PACKAGES = [
@@ -31,7 +31,7 @@ def debootstrap(name: str, suite: str, packages: list[str], phase: Phase) -> Pat
     target = cache_dir() / "rootfs" / name
     stamp = target.with_suffix(".done")
     wanted = f"{suite} {' '.join(sorted(packages))}"
-    if stamp.exists() and stamp.read_text() == wanted:
+    if stamp_ok(stamp, wanted):
         phase.cached = True
         return target
     shutil.rmtree(target, ignore_errors=True)
