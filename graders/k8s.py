@@ -190,6 +190,30 @@ class Kube:
             raise self._infra(exc)
         return json.loads(data)
 
+    def rest(self, method: str, path: str, body: dict | None = None, query: list | None = None,
+             timeout: float = 15.0) -> tuple[int, dict]:
+        """One REST call on the shared client, for what get/list do not cover (create, delete,
+        discovery; a PATCH body is a JSON merge patch). Returns (status, decoded body); raises InfraError when the API cannot be asked."""
+        client = self.client()
+        try:
+            m, url, headers, data, post = client.param_serialize(
+                method=method, resource_path=path, query_params=query or [],
+                header_params={"Accept": "application/json",
+                               **({"Content-Type": "application/merge-patch+json" if method == "PATCH"
+                                   else "application/json"} if body is not None else {})},
+                body=body, auth_settings=["BearerToken"])
+            resp = client.call_api(m, url, headers, data, post, _request_timeout=timeout)
+            raw = resp.read()
+        except InfraError:
+            raise
+        except Exception as exc:
+            raise InfraError(f"the Kubernetes API failed on {method} {path}: {type(exc).__name__}: {exc}") from exc
+        try:
+            decoded = json.loads(raw) if raw else {}
+        except ValueError:
+            decoded = {"message": raw[:200].decode(errors="replace") if isinstance(raw, bytes) else str(raw)[:200]}
+        return resp.status, decoded
+
     def _infra(self, exc: Exception) -> InfraError:
         from kubelab.graders.runner import infra_error_from
 

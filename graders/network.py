@@ -98,25 +98,8 @@ def probe_manifest(name: str, labels: dict[str, str], image: str, purpose: str) 
 
 
 def _rest(kube, method: str, path: str, body: dict | None = None, query: list | None = None) -> tuple[int, dict]:
-    """One REST call through the reader's client (the typed API classes take seconds to import).
-    Returns (status, decoded body); raises InfraError when the API cannot be asked."""
-    import json
-
-    client = kube.client()
-    try:
-        m, url, headers, data, post = client.param_serialize(
-            method=method, resource_path=path, query_params=query or [],
-            header_params={"Accept": "application/json", **({"Content-Type": "application/json"} if body else {})},
-            body=body, auth_settings=["BearerToken"])
-        resp = client.call_api(m, url, headers, data, post, _request_timeout=15)
-        raw = resp.read()
-    except Exception as exc:
-        raise InfraError(f"the Kubernetes API failed on {method} {path}: {type(exc).__name__}: {exc}") from exc
-    try:
-        decoded = json.loads(raw) if raw else {}
-    except ValueError:
-        decoded = {"message": raw[:200].decode(errors="replace") if isinstance(raw, bytes) else str(raw)[:200]}
-    return resp.status, decoded
+    """One REST call through the reader's client (the typed API classes take seconds to import)."""
+    return kube.rest(method, path, body, query)
 
 
 def _pods_path(kube, namespace: str, name: str | None = None) -> str:

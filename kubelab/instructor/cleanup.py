@@ -46,15 +46,22 @@ def strip_finalizers(namespace: str) -> list[str]:
 
 
 def cleanup_kubernetes(namespace: str, wait: bool = False, finalizers: bool = False) -> None:
-    """Force-delete the pods, then the namespace. finalizers=True first strips finalizers from what is
-    left (recorded ones are stripped at apply and replay pods hold no API credentials to add more, so
-    only `kubelab instructor cleanup` and a waiting cleanup pay for that extra look)."""
-    kubectl(["delete", "pods", "--all", "-n", namespace, "--grace-period=0", "--force", "--ignore-not-found",
-             "--wait=false"], timeout=30)
+    """Force-delete the pods, then the namespace (through the API: no kubectl started per replay).
+    finalizers=True first strips finalizers from what is left (recorded ones are stripped at apply
+    and replay pods hold no API credentials to add more, so only `kubelab instructor cleanup` and a
+    waiting cleanup pay for that extra look). wait=True returns once the namespace is gone."""
+    from kubelab.labs.actions import StepError, _wait_namespace_gone, delete_namespace
+
     if finalizers or wait:
         strip_finalizers(namespace)
-    kubectl(["delete", "namespace", namespace, "--ignore-not-found", f"--wait={'true' if wait else 'false'}"],
-            timeout=120)
+    try:
+        delete_namespace(namespace)
+        if wait:
+            _wait_namespace_gone(namespace, lambda _: None)
+    except StepError:
+        # the API went away: the fallback is the command an instructor would type
+        kubectl(["delete", "namespace", namespace, "--ignore-not-found", f"--wait={'true' if wait else 'false'}"],
+                timeout=120)
 
 
 def leftover_namespaces() -> list[str]:

@@ -58,19 +58,64 @@ def test_start_seeds_and_reset_deletes_what_the_lab_declares(monkeypatch):
     monkeypatch.setattr(actions, "run_step", lambda step, log=None: ran.append(actions.step_text(step)) or "")
     monkeypatch.setattr(actions, "ensure_shape", lambda lab, log=None: ran.append("ensure"))
     monkeypatch.setattr(actions, "_wait_namespace_gone", lambda *a, **k: None)
+    monkeypatch.setattr(actions, "ensure_namespace", lambda lab, log=None: ran.append(f"namespace {lab.namespace}"))
+    monkeypatch.setattr(actions, "delete_namespace", lambda ns, log=None: ran.append(f"delete namespace {ns}"))
     P = Params(namespace="lab-toy", node="kubelab-worker")
     lab = Lab(id="toy", title="t", topic="scheduling", shape="course", minutes=1, params=P, task="t",
               namespace=P.namespace, cluster_kinds=("PersistentVolume",))
     lab.seed(lambda p: [Run(["kubectl", "label", "node", p.node, "disk=ssd"])])
     lab.reset_steps(lambda p: [Run(["kubectl", "label", "node", p.node, "disk-"])])
     actions.start(lab)
-    assert ran[0] == "ensure" and "name: lab-toy" in ran[1] and "kubelab.io/lab: toy" in ran[1]
+    assert ran[:2] == ["ensure", "namespace lab-toy"]
     assert ran[2] == "kubectl label node kubelab-worker disk=ssd"
     ran.clear()
     actions.reset(lab)
     assert ran[0] == "kubectl label node kubelab-worker disk-"
-    assert any(r.startswith("kubectl delete namespace lab-toy") for r in ran)
+    assert "delete namespace lab-toy" in ran
     assert "kubectl delete PersistentVolume -l kubelab.io/lab=toy --ignore-not-found" in ran
+
+
+class NamespaceAPI:
+    """The API's answers to creating a namespace: 201 when new, 409 when it exists; PATCH merges labels."""
+
+    def __init__(self, existing: dict | None = None):
+        self.ns = existing
+        self.calls = []
+
+    def path(self, kind, name=None, namespace=None):
+        return "/api/v1/namespaces" + (f"/{name}" if name else "")
+
+    def get(self, kind, name, namespace=None):
+        return self.ns
+
+    def rest(self, method, path, body=None, query=None):
+        self.calls.append(method)
+        if method == "POST":
+            if self.ns is not None:
+                return 409, {"message": "already exists"}
+            self.ns = body
+            return 201, body
+        labels = self.ns["metadata"].setdefault("labels", {})
+        labels.update(body["metadata"]["labels"])
+        return 200, self.ns
+
+
+@pytest.mark.parametrize("existing,calls", [
+    (None, ["POST"]),
+    ({"metadata": {"name": "lab-toy", "labels": {"kubelab.io/lab": "toy"}}}, ["POST"]),
+    ({"metadata": {"name": "lab-toy"}}, ["POST", "PATCH"]),  # made by the student first: labelled now
+])
+def test_ensure_namespace_leaves_it_as_apply_would(monkeypatch, existing, calls):
+    from kubelab.graders import k8s
+    from kubelab.labs.model import Lab, Params
+
+    api = NamespaceAPI(existing)
+    monkeypatch.setattr(k8s, "Kube", lambda: api)
+    P = Params(namespace="lab-toy")
+    lab = Lab(id="toy", title="t", topic="pods", shape="course", minutes=1, params=P, task="t", namespace=P.namespace)
+    actions.ensure_namespace(lab)
+    assert api.calls == calls
+    assert api.ns["metadata"]["labels"]["kubelab.io/lab"] == "toy"
 
 
 KUBECONFIG_TWO = """apiVersion: v1

@@ -73,31 +73,6 @@ def test_flocks_hold_nothing_while_waiting(locks, tmp_path):
     assert waited > 0.8
 
 
-def test_empty_namespace_deletes_controllers_first_pods_last_and_waits(monkeypatch):
-    from kubelab.labs import actions
-
-    monkeypatch.setattr(actions, "_kinds_cache", [])
-    listings = iter(["serviceaccount/default\nconfigmap/kube-root-ca.crt\npersistentvolumeclaim/data\n",
-                     "configmap/kube-root-ca.crt\n",
-                     "serviceaccount/default\nconfigmap/kube-root-ca.crt\n"])
-
-    def stdout(argv, timeout=60.0):
-        if argv[1] == "api-resources":
-            return "pods\nconfigmaps\nserviceaccounts\ndeployments.apps\nevents\nevents.events.k8s.io\n" \
-                   "persistentvolumeclaims\njobs.batch\n"
-        return next(listings)
-
-    ran = []
-    monkeypatch.setattr(actions, "_stdout", stdout)
-    monkeypatch.setattr(actions, "run_step", lambda step, log=None: ran.append(step.argv) or "")
-    actions.empty_namespace("lab-x")
-    kinds = ran[0][2].split(",")
-    assert kinds == ["deployments.apps", "jobs.batch", "events", "persistentvolumeclaims", "serviceaccounts", "pods"]
-    assert "--force" in ran[0] and "--grace-period=0" in ran[0]
-    assert ran[1][:3] == ["kubectl", "delete", "configmaps"] and "metadata.name!=kube-root-ca.crt" in ran[1]
-    assert len(ran) == 2  # then read until only the control plane's own objects are left (3 listings)
-
-
 def test_bench_ci_reads_phases_and_durations():
     bench = _load("bench_ci", ROOT / "benchmarks" / "bench_ci.py")
     figures = bench.parse("\n".join([
