@@ -108,6 +108,12 @@ def build_all() -> Toolchain:
     p = load_pins()
     t = Timings()
     console.print(f"[bold]Building the offline toolchain and node image {p.local_node_image}[/] (cache: {cache_dir()})")
+    from kubelab.cluster import addons_netpol
+
+    # the three Debian roots download and unpack while the Go builds use the CPU (their phases below wait)
+    for name, packages in (("node-base", rootfs.NODE_PACKAGES), ("nginx", rootfs.NGINX_PACKAGES),
+                           ("netpol", addons_netpol.ROOT_PACKAGES)):
+        rootfs.begin(name, p.debian_suite, packages)
     kind = build_kind(p, t)
     kube_bin = build_kubernetes(p, t)
     extra_bin = build_extras(p, t)

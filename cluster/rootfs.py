@@ -10,6 +10,8 @@ from __future__ import annotations
 import io
 import shutil
 import tarfile
+import threading
+from concurrent.futures import Future, ThreadPoolExecutor
 from pathlib import Path
 from typing import Iterable
 
@@ -26,14 +28,53 @@ NGINX_PACKAGES = ["nginx-light", "ca-certificates"]
 GLIBC_NSS = ["ld-linux-x86-64.so.2", "libc.so.6", "libnss_files.so.2", "libnss_dns.so.2", "libresolv.so.2"]
 
 
+# Roots begun in the background (`begin`): debootstrap mostly waits for downloads and the disk, so
+# it overlaps the CPU-bound Go builds of a fresh machine; `debootstrap` then waits for the result.
+_pool: ThreadPoolExecutor | None = None
+_begun: dict[str, Future] = {}
+_lock = threading.Lock()
+
+
+class _Quiet(Phase):
+    """The phase of a root made in the background: its lines are kept, not printed."""
+
+    def line(self, text: str) -> None:
+        self.last_line = text.strip()[:100] or self.last_line
+
+
+def begin(name: str, suite: str, packages: list[str]) -> None:
+    """Start making a Debian root in the background (one at a time, in the order begun); the
+    `debootstrap` call for the same root later waits for it and raises its error, if any."""
+    global _pool
+    with _lock:
+        if name in _begun:
+            return
+        if _pool is None:
+            _pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="debootstrap")
+        _begun[name] = _pool.submit(_make, name, suite, packages, _Quiet(f"{name} (background)"))
+
+
 def debootstrap(name: str, suite: str, packages: list[str], phase: Phase) -> Path:
-    """A Debian root at cache/rootfs/<name> (reused when complete)."""
+    """A Debian root at cache/rootfs/<name> (reused when complete; when begun in the background,
+    waited for)."""
+    with _lock:
+        future = _begun.pop(name, None)
+    if future is not None:
+        phase.line("begun in the background while the Go builds ran; waiting for it")
+        target, cached = future.result()
+        phase.cached = cached
+        return target
+    target, phase.cached = _make(name, suite, packages, phase)
+    return target
+
+
+def _make(name: str, suite: str, packages: list[str], phase: Phase) -> tuple[Path, bool]:
+    """(the root, whether it was reused)."""
     target = cache_dir() / "rootfs" / name
     stamp = target.with_suffix(".done")
     wanted = f"{suite} {' '.join(sorted(packages))}"
     if stamp_ok(stamp, wanted):
-        phase.cached = True
-        return target
+        return target, True
     shutil.rmtree(target, ignore_errors=True)
     target.parent.mkdir(parents=True, exist_ok=True)
     run_logged(
@@ -46,7 +87,7 @@ def debootstrap(name: str, suite: str, packages: list[str], phase: Phase) -> Pat
             if item.is_file():
                 item.unlink()
     stamp.write_text(wanted)
-    return target
+    return target, False
 
 
 def ldd_closure(root: Path, binaries: Iterable[str]) -> set[str]:

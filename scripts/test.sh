@@ -4,9 +4,9 @@
 # included), and tear the cluster down. Prints each phase's time.
 # The cluster is created afresh (a left-over one may not survive a restarted dockerd).
 # KEEP_CLUSTER=1 leaves the cluster running afterwards; extra arguments go to pytest.
-# The tests run side by side (pytest-xdist, KUBELAB_TEST_WORKERS, default 4: most of the time
-# the tests wait for the cluster, not for the 2 cores), each holding the locks of the labs it
-# touches (tests/conftest.py); the few that change the whole cluster run first, alone.
+# The tests run side by side (pytest-xdist, KUBELAB_TEST_WORKERS, default 4), each holding the
+# locks of the labs it touches (tests/conftest.py); the few that change the whole cluster run first,
+# alone, and beside them (the cores half idle then) the offline tests and the Docker-only labs.
 # The longest groups start first (tests/durations.json; --no-loadscope-reorder keeps that order);
 # the run's own durations go to KUBELAB_DURATIONS_OUT (default .durations-run.json), from which
 # benchmarks/bench_schedule.py refreshes tests/durations.json.
@@ -38,13 +38,39 @@ timed "cluster up" kubelab cluster up --shape course --recreate
 export KUBELAB_LIVE=1
 set +e
 ok_or_none() { "$@"; local r=$?; [ $r -eq 5 ] && r=0; return $r; }  # 5: nothing selected
+durations_out="${KUBELAB_DURATIONS_OUT:-$PWD/.durations-run.json}"
+# Beside the cluster-wide phase (one test at a time, the cores half idle): the offline tests and the
+# Docker-only labs (`docker_only`: they never read the cluster), in a process of their own; its
+# output follows the phase's.
+side_log=$(mktemp); side_t0=$(date +%s)
+KUBELAB_DURATIONS_OUT="$durations_out.side" ok_or_none python -m pytest -q -p no:cacheprovider --durations=10 \
+  -n 2 --dist loadgroup -m "(not live or docker_only) and not cluster_exclusive" "$@" > "$side_log" 2>&1 &
+side_pid=$!
 timed "tests, cluster-wide" ok_or_none python -m pytest -q -p no:cacheprovider -m cluster_exclusive "$@"
 rc=$?
-export KUBELAB_DURATIONS_OUT="${KUBELAB_DURATIONS_OUT:-$PWD/.durations-run.json}"
+side_rc=0; wait $side_pid || side_rc=$?
+side_dt=$(( $(date +%s) - side_t0 ))
+echo "=== tests, offline and Docker-only (beside the cluster-wide phase)"
+cat "$side_log"; rm -f "$side_log"
+echo "=== tests, offline and Docker-only (beside the cluster-wide phase): ${side_dt}s"
+phases+=("$(printf '%-28s %5ss' "tests, offline+Docker (side)" "$side_dt")")
+[ $rc -ne 0 ] || rc=$side_rc
+export KUBELAB_DURATIONS_OUT="$durations_out"
 timed "tests" ok_or_none python -m pytest -q -p no:cacheprovider --durations=20 \
-  -n "${KUBELAB_TEST_WORKERS:-4}" --dist loadgroup --no-loadscope-reorder -m "not cluster_exclusive" "$@"
+  -n "${KUBELAB_TEST_WORKERS:-4}" --dist loadgroup --no-loadscope-reorder \
+  -m "live and not cluster_exclusive and not docker_only" "$@"
 rc2=$?
 [ $rc -ne 0 ] || rc=$rc2
+# one file of this run's durations (benchmarks/bench_schedule.py --from reads it)
+python - "$durations_out" <<'PY' || true
+import json, sys
+from pathlib import Path
+out = Path(sys.argv[1]); side = Path(sys.argv[1] + ".side")
+merged = {**(json.loads(side.read_text()) if side.exists() else {}), **(json.loads(out.read_text()) if out.exists() else {})}
+if merged:
+    out.write_text(json.dumps(dict(sorted(merged.items())), indent=1) + "\n")
+side.unlink(missing_ok=True)
+PY
 set -e
 if [ "${KEEP_CLUSTER:-0}" != 1 ]; then
   timed "cluster down" kubelab cluster down

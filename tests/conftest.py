@@ -102,7 +102,9 @@ def pytest_configure(config):
     for line in ("labs(*lab_ids): the labs a live test touches (it holds their locks, grouped with them)",
                  "cluster_exclusive: the test changes the whole cluster (no other live test runs meanwhile)",
                  "replays_exclusive: the test asserts no replay is left anywhere (no other replay runs meanwhile)",
-                 "nodes_shared: the test reads node state (taints, cordons) no lab may change meanwhile"):
+                 "nodes_shared: the test reads node state (taints, cordons) no lab may change meanwhile",
+                 "docker_only: a lab or replay test of Docker-engine labs only (no cluster.lock: scripts/test.sh "
+                 "runs them beside the cluster-wide phase)"):
         config.addinivalue_line("markers", line)
 
 
@@ -131,6 +133,22 @@ def cluster_wide(lab_ids) -> bool:
 
     try:
         return any(get_lab(i).cluster_wide for i in lab_ids)
+    except KeyError:
+        return False
+
+
+def docker_only(item) -> bool:
+    """A lab's own live test or its replay test, for labs on the Docker engine alone (lab.shape "docker"):
+    nothing in it reads or changes the cluster, so it needs no cluster.lock and may run while a
+    cluster-wide test breaks the cluster. Notebooks are left out (their environment panel reads the
+    cluster)."""
+    from kubelab.labs.registry import get_lab
+
+    ids = labs_of(item)
+    if not ids or Path(str(item.path)).name not in ("test_labs_live.py", "test_replay_labs_live.py"):
+        return False
+    try:
+        return all(get_lab(i).shape == "docker" and not get_lab(i).cluster_kinds for i in ids)
     except KeyError:
         return False
 
@@ -279,6 +297,8 @@ def pytest_collection_modifyitems(config, items):
         else:
             if cluster_wide(labs_of(item)):
                 item.add_marker(pytest.mark.cluster_exclusive)  # before `-m` deselects: scripts/test.sh sees it
+            elif docker_only(item):
+                item.add_marker(pytest.mark.docker_only)
             group = _group(item)
             if group:
                 item.add_marker(pytest.mark.xdist_group(group))
@@ -303,7 +323,8 @@ def _live_locks(request):
         return
     t0 = time.perf_counter()
     with contextlib.ExitStack() as stack:
-        stack.enter_context(flocks(["cluster"], shared=item.get_closest_marker("cluster_exclusive") is None))
+        if item.get_closest_marker("docker_only") is None:
+            stack.enter_context(flocks(["cluster"], shared=item.get_closest_marker("cluster_exclusive") is None))
         if Path(str(item.path)).parent.name == "instructor":
             stack.enter_context(flocks(["replays"], shared=item.get_closest_marker("replays_exclusive") is None))
         ids = labs_of(item)

@@ -372,3 +372,32 @@ def test_patience_waits_on_while_the_state_moves_and_not_when_it_stopped():
     assert run(late) == 90                                            # each change buys 20 s more
     always = [str(t) for t in range(400)]
     assert run(always) == 180                                         # never past 3 x the timeout
+
+
+def test_wait_converged_asks_the_checks_again_only_after_a_pause_as_long_as_they_took(monkeypatch):
+    """The workloads are read every interval; the lab's checks (probe pods, requests: seconds each)
+    are asked at the first look and then at most every 2x their own time, not every interval."""
+    import time
+
+    from kubelab.graders import k8s
+    from kubelab.instructor import converge
+
+    class Reader:
+        def clear(self):
+            pass
+
+    monkeypatch.setattr(k8s, "Kube", Reader)
+    looks = []
+    monkeypatch.setattr(converge, "converged", lambda kube, ns: (looks.append(1), (False, "Pod web Pending"))[1])
+    asked = []
+
+    def done():
+        asked.append(time.monotonic())
+        time.sleep(0.15)
+        return False
+
+    ok, why = converge.wait_converged("kg-x", timeout=1.2, interval=0.05, done=done)
+    assert not ok and why == "Pod web Pending"
+    gaps = [b - a for a, b in zip(asked, asked[1:])]
+    assert asked and all(g >= 0.44 for g in gaps), gaps  # 0.15 s run + 2 x 0.15 s pause
+    assert len(looks) > len(asked)

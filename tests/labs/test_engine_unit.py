@@ -92,3 +92,21 @@ def test_wait_for_returns_last_result():
     lab = make_lab(state)
     res = wait_for(lab, lambda r: r.all_passed, timeout=0.2, interval=0.05)
     assert not res.all_passed
+
+
+def test_wait_for_pauses_as_long_as_a_slow_check_run_took():
+    """A check run that takes long (probe pods) is not repeated back to back: at most about half the
+    waiting time goes to grading."""
+    runs = []
+    P = Params(name="x")
+    lab = Lab(id="toy2", title="Toy", topic="misc", shape="docker", minutes=1, params=P, task="t")
+
+    @lab.check("probe", "a request from a probe pod answers", points=1, hint="h", timeout=5)
+    def probe(ctx):
+        runs.append(time.monotonic())
+        time.sleep(0.2)
+        raise Failed("no answer")
+
+    wait_for(lab, lambda r: r.all_passed, timeout=1.0, interval=0.01)
+    gaps = [b - a for a, b in zip(runs, runs[1:])]
+    assert len(runs) >= 2 and all(g >= 0.39 for g in gaps), gaps

@@ -77,11 +77,13 @@ def test_bench_ci_reads_phases_and_durations():
     bench = _load("bench_ci", ROOT / "benchmarks" / "bench_ci.py")
     figures = bench.parse("\n".join([
         "=== bootstrap", "=== bootstrap: 75s", "=== tests: 900s",
+        "=== tests, offline and Docker-only (beside the cluster-wide phase): 200s",
         "============================= slowest 20 durations =============================",
         "12.50s call     tests/labs/test_labs_live.py::test_lab_lifecycle[pods-basics]",
         "130.00s setup    tests/course/test_notebooks_live.py::test_notebook_untouched_then_solved[03-pods]",
         "511 passed, 2 skipped in 880.10s (0:14:40)"]))
-    assert figures["phases"] == [("bootstrap", 75), ("tests", 900)]
+    assert figures["phases"] == [("bootstrap", 75), ("tests", 900),
+                                 ("tests, offline and Docker-only (beside the cluster-wide phase)", 200)]
     assert figures["tests"][0] == (130.0, "setup", "tests/course/test_notebooks_live.py::"
                                                    "test_notebook_untouched_then_solved[03-pods]")
     assert figures["summaries"] == ["511 passed, 2 skipped in 880.10s (0:14:40)"]
