@@ -160,14 +160,17 @@ class Kube:
         path = prefix + (f"/namespaces/{quote(namespace, safe='')}" if namespaced else "") + f"/{plural}"
         return path + (f"/{quote(name, safe='')}" if name else "")
 
-    def _serialize(self, method: str, path: str, query: list | None = None):
+    def _serialize(self, method: str, path: str, query: list | None = None, body: dict | None = None):
+        """The request's parts; a body goes as JSON (a PATCH's as a JSON merge patch)."""
         client = self.client()
         if not hasattr(client, "param_serialize"):  # the pre-2025 generated client
             raise InfraError("the installed kubernetes Python client is too old for kubelab (needs >= 37)",
                              "run `pip install -U 'kubernetes>=37'` in kubelab's environment")
+        headers = {"Accept": "application/json"}
+        if body is not None:
+            headers["Content-Type"] = "application/merge-patch+json" if method == "PATCH" else "application/json"
         return client.param_serialize(method=method, resource_path=path, query_params=query or [],
-                                             header_params={"Accept": "application/json"},
-                                             auth_settings=["BearerToken"])
+                                      header_params=headers, body=body, auth_settings=["BearerToken"])
 
     def _call(self, kind: str, verb: str, name: str | None, namespace: str | None, **query) -> dict | None:
         path = self.path(kind, name if verb == "read" else None, namespace)
@@ -193,16 +196,11 @@ class Kube:
     def rest(self, method: str, path: str, body: dict | None = None, query: list | None = None,
              timeout: float = 15.0) -> tuple[int, dict]:
         """One REST call on the shared client, for what get/list do not cover (create, delete,
-        discovery; a PATCH body is a JSON merge patch). Returns (status, decoded body); raises InfraError when the API cannot be asked."""
-        client = self.client()
+        discovery; a PATCH body is a JSON merge patch). Returns (status, decoded body); raises
+        InfraError when the API cannot be asked."""
         try:
-            m, url, headers, data, post = client.param_serialize(
-                method=method, resource_path=path, query_params=query or [],
-                header_params={"Accept": "application/json",
-                               **({"Content-Type": "application/merge-patch+json" if method == "PATCH"
-                                   else "application/json"} if body is not None else {})},
-                body=body, auth_settings=["BearerToken"])
-            resp = client.call_api(m, url, headers, data, post, _request_timeout=timeout)
+            m, url, headers, data, post = self._serialize(method, path, query, body)
+            resp = self.client().call_api(m, url, headers, data, post, _request_timeout=timeout)
             raw = resp.read()
         except InfraError:
             raise

@@ -97,11 +97,6 @@ def probe_manifest(name: str, labels: dict[str, str], image: str, purpose: str) 
     }
 
 
-def _rest(kube, method: str, path: str, body: dict | None = None, query: list | None = None) -> tuple[int, dict]:
-    """One REST call through the reader's client (the typed API classes take seconds to import)."""
-    return kube.rest(method, path, body, query)
-
-
 def _pods_path(kube, namespace: str, name: str | None = None) -> str:
     return kube.path("Pod", name, namespace)
 
@@ -109,7 +104,7 @@ def _pods_path(kube, namespace: str, name: str | None = None) -> str:
 def _wait_running(kube, namespace: str, name: str, deadline: float) -> None:
     phase = "?"
     while time.monotonic() < deadline:
-        status, pod = _rest(kube, "GET", _pods_path(kube, namespace, name))
+        status, pod = kube.rest("GET", _pods_path(kube, namespace, name))
         if status != 200:
             raise InfraError(f"probe pod {name}: the API answered {status} {pod.get('message', '')[:200]}")
         st = pod.get("status") or {}
@@ -136,7 +131,7 @@ def probe_pods(kube, namespace: str, specs: dict[str, dict[str, str]], image: st
     created: list[str] = []
     try:
         for role, labels in specs.items():
-            status, answer = _rest(kube, "POST", _pods_path(kube, real_ns),
+            status, answer = kube.rest("POST", _pods_path(kube, real_ns),
                                    probe_manifest(names[role], labels, image, purpose))
             if status not in (200, 201, 202):
                 raise InfraError(f"could not start the probe pod {names[role]} in {real_ns}: the API answered "
@@ -149,7 +144,7 @@ def probe_pods(kube, namespace: str, specs: dict[str, dict[str, str]], image: st
     finally:
         for name in created:
             try:
-                _rest(kube, "DELETE", _pods_path(kube, real_ns, name), query=[("gracePeriodSeconds", "0")])
+                kube.rest("DELETE", _pods_path(kube, real_ns, name), query=[("gracePeriodSeconds", "0")])
             except Exception:
                 pass  # the API went away: activeDeadlineSeconds ends the pod anyway
 

@@ -97,7 +97,8 @@ def wait_converged(namespace: str, timeout: float, interval: float = 1.0, done=N
             if not ok and done and time.monotonic() >= next_done:
                 t0 = time.monotonic()
                 ok = bool(done())
-                next_done = time.monotonic() + max(interval, 2 * (time.monotonic() - t0))
+                now = time.monotonic()
+                next_done = now + max(interval, 2 * (now - t0))
         except Exception as exc:  # InfraError: keep trying until the deadline
             ok, why = False, str(exc)
         if ok or patience.over(why):

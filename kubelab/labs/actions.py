@@ -242,7 +242,8 @@ def fresh(lab: Lab, log: Log = _quiet, ensure: bool = True) -> None:
 
 def empty_namespace(namespace: str, log: Log = _quiet, timeout: float = 120.0) -> None:
     """Delete every object in the namespace and wait until they are gone; the namespace stays
-    (kubelab.labs.wipe: through the API, about 0.3 s for a lab's namespace). Raises StepError."""
+    (kubelab.labs.wipe: through the API, under a second for a lab's namespace on an idle cluster).
+    Raises StepError."""
     from kubelab.graders.errors import InfraError
     from kubelab.graders.k8s import Kube
     from kubelab.labs import wipe

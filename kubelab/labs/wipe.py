@@ -4,11 +4,12 @@ namespace stays.
 What `kubectl delete <every kind> --all` followed by `kubectl get <every kind>` until nothing is left
 did, in the process that asks, without starting kubectl twice per read (a kubectl start costs about
 0.13 s of CPU; a test suite empties a namespace before every test). The kinds come from the API's own
-discovery (the preferred version of every group, so a CRD such as a Gateway is deleted too), once per
-process. Only the kinds that hold something are deleted and read again: controllers first (no pod is
-re-created meanwhile), pods last with no grace period, then the namespace is read until nothing is
-left. The `default` ServiceAccount goes too (a lab may have patched it) and is waited for until the
-control plane has made it anew, so a pod can be created right after.
+discovery (every version of every group, as `kubectl api-resources` lists them, so a CRD such as a
+Gateway is deleted too), once per process. Only the kinds that hold something are deleted and read
+again: controllers first (no pod is re-created meanwhile), pods last with no grace period, then the
+namespace is read until nothing is left. The `default` ServiceAccount stays as the control plane made
+it; one a lab patched goes and is waited for until the control plane has made it anew, so a pod can
+be created right after.
 """
 
 from __future__ import annotations
