@@ -160,15 +160,19 @@ class Kube:
         path = prefix + (f"/namespaces/{quote(namespace, safe='')}" if namespaced else "") + f"/{plural}"
         return path + (f"/{quote(name, safe='')}" if name else "")
 
-    def _serialize(self, method: str, path: str, query: list | None = None, body: dict | None = None):
-        """The request's parts; a body goes as JSON (a PATCH's as a JSON merge patch)."""
+    def _serialize(self, method: str, path: str, query: list | None = None, body: dict | None = None,
+                   headers: dict | None = None):
+        """The request's parts; a body goes as JSON (a PATCH's as a JSON merge patch unless headers
+        name another Content-Type, such as server-side apply's)."""
         client = self.client()
         if not hasattr(client, "param_serialize"):  # the pre-2025 generated client
             raise InfraError("the installed kubernetes Python client is too old for kubelab (needs >= 37)",
                              "run `pip install -U 'kubernetes>=37'` in kubelab's environment")
+        extra = dict(headers or {})
         headers = {"Accept": "application/json"}
         if body is not None:
             headers["Content-Type"] = "application/merge-patch+json" if method == "PATCH" else "application/json"
+        headers.update(extra)
         return client.param_serialize(method=method, resource_path=path, query_params=query or [],
                                       header_params=headers, body=body, auth_settings=["BearerToken"])
 
@@ -194,12 +198,13 @@ class Kube:
         return json.loads(data)
 
     def rest(self, method: str, path: str, body: dict | None = None, query: list | None = None,
-             timeout: float = 15.0) -> tuple[int, dict]:
+             timeout: float = 15.0, headers: dict | None = None) -> tuple[int, dict]:
         """One REST call on the shared client, for what get/list do not cover (create, delete,
-        discovery; a PATCH body is a JSON merge patch). Returns (status, decoded body); raises
-        InfraError when the API cannot be asked."""
+        discovery; a PATCH body is a JSON merge patch unless `headers` give another Content-Type;
+        `headers` may also impersonate). Returns (status, decoded body); raises InfraError when the
+        API cannot be asked."""
         try:
-            m, url, headers, data, post = self._serialize(method, path, query, body)
+            m, url, headers, data, post = self._serialize(method, path, query, body, headers)
             resp = self.client().call_api(m, url, headers, data, post, _request_timeout=timeout)
             raw = resp.read()
         except InfraError:

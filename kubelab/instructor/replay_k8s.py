@@ -1,8 +1,10 @@
 """Kubernetes steps of a replay: make the fence, apply the screened objects as the replay identity.
 
-Every object goes through `kubectl apply --as system:serviceaccount:<ns>:kubelab-replay`, so the
-API server enforces the fence again (RBAC, Pod Security, quota, LimitRange) whatever the screen
-missed. The API's refusal is named in the replay's `refused` list.
+Every object is applied server-side as `system:serviceaccount:<ns>:kubelab-replay` (impersonated,
+as `kubectl apply --as` did: kubelab.instructor.server_apply), so the API server enforces the fence
+again (RBAC, Pod Security, quota, LimitRange) whatever the screen missed. The API's refusal is named
+in the replay's `refused` list; an API that cannot be asked is the replay's trouble (ReplayError),
+never the submission's.
 """
 
 from __future__ import annotations
@@ -53,10 +55,29 @@ def api_message(text: str) -> str:
     return line[:300]
 
 
+def _kube():
+    from kubelab.graders.k8s import Kube
+
+    return Kube()
+
+
+def _apply(r, obj: dict, as_user: str | None = None) -> str:
+    """Apply one object (server-side); "" when taken, else the API's refusal. The API being
+    unreachable raises ReplayError: the replay's trouble, not a refusal of the submission."""
+    from kubelab.graders.errors import InfraError
+    from kubelab.instructor import server_apply
+
+    try:
+        return server_apply.apply(_kube(), obj, as_user=as_user, namespace=r.namespace)
+    except InfraError as exc:
+        raise ReplayError(f"applying {policy.ref(obj)} in {r.namespace}: {exc}", r) from exc
+
+
 def make_sandbox(r, lab_id: str) -> None:
-    proc = kubectl(["apply", "-f", "-"], to_yaml(sandbox_manifests(r.namespace, lab_id)))
-    if proc.returncode != 0:
-        raise ReplayError(f"could not create the replay namespace {r.namespace}: {api_message(proc.stderr)}", r)
+    for obj in sandbox_manifests(r.namespace, lab_id):
+        why = _apply(r, obj)
+        if why:
+            raise ReplayError(f"could not create the replay namespace {r.namespace}: {policy.ref(obj)}: {why}", r)
 
 
 _CLASSES: dict = {}
@@ -67,13 +88,16 @@ def storage_classes(ttl: float = 60.0) -> set[str] | None:
     read: the screen then leaves the class to the API)."""
     import time
 
+    from kubelab.graders.errors import InfraError
+
     now = time.monotonic()
     if _CLASSES.get("at", -ttl) + ttl > now:
         return _CLASSES["names"]
-    p = kubectl(["get", "storageclass", "-o", "jsonpath={.items[*].metadata.name}"], timeout=20)
-    names = set(p.stdout.split()) if p.returncode == 0 else None
-    if names is not None:
-        _CLASSES.update(at=now, names=names)
+    try:
+        names = {c["metadata"]["name"] for c in _kube().list("StorageClass")}
+    except (InfraError, KeyError, TypeError):
+        return None
+    _CLASSES.update(at=now, names=names)
     return names
 
 
@@ -103,11 +127,11 @@ def apply_objects(r, allowed: list[dict]) -> None:
     who = replay_identity(r.namespace)
     for obj in allowed:
         obj = in_replay(obj, r.lab_namespace, r.namespace)
-        p = kubectl(["apply", "--as", who, "-n", r.namespace, "-f", "-"], to_yaml([obj]))
-        if p.returncode == 0:
+        why = _apply(r, obj, as_user=who)
+        if not why:
             r.applied.append(policy.ref(obj))
         else:
-            r.refused.append(f"{policy.ref(obj)}: {api_message(p.stderr or p.stdout)}")
+            r.refused.append(f"{policy.ref(obj)}: {why}")
 
 
 def replay_nodes(r, nodes: list, scope) -> None:
@@ -128,11 +152,19 @@ def label_namespace(r, labels: dict) -> None:
     by the instructor before any object is applied (the replay identity may not label namespaces)."""
     if not labels:
         return
-    p = kubectl(["label", "namespace", r.namespace, *[f"{k}={v}" for k, v in sorted(labels.items())], "--overwrite"])
-    if p.returncode == 0:
+    from kubelab.graders.errors import InfraError
+    from kubelab.instructor.server_apply import problem
+
+    kube = _kube()
+    try:
+        status, body = kube.rest("PATCH", kube.path("Namespace", r.namespace),
+                                 {"metadata": {"labels": {k: str(v) for k, v in labels.items()}}})
+    except InfraError as exc:
+        raise ReplayError(f"labelling the replay namespace {r.namespace}: {exc}", r) from exc
+    if 200 <= status < 300:
         r.applied.append(f"Namespace labels {', '.join(f'{k}={v}' for k, v in sorted(labels.items()))}")
     else:
-        r.refused.append(f"Namespace labels: {api_message(p.stderr or p.stdout)}")
+        r.refused.append(f"Namespace labels: {problem(status, body)}")
 
 
 def api_defaults(item: dict) -> dict[str, dict]:
@@ -178,14 +210,21 @@ def apply_limits(r, limits: list[dict]) -> None:
                     for key, value in values.items():
                         recorded[part].setdefault(key, value)
     if any(recorded.values()):
-        patch = json.dumps({"spec": {"limits": sandbox_limits_agreeing(recorded)}})
-        p = kubectl(["patch", "limitrange", REPLAY_SA, "-n", r.namespace, "--type=merge", "-p", patch])
-        if p.returncode != 0:
-            raise ReplayError(f"could not adjust the replay's LimitRange: {api_message(p.stderr)}", r)
+        from kubelab.graders.errors import InfraError
+        from kubelab.instructor.server_apply import problem
+
+        kube = _kube()
+        try:
+            status, body = kube.rest("PATCH", kube.path("LimitRange", REPLAY_SA, r.namespace),
+                                     {"spec": {"limits": sandbox_limits_agreeing(recorded)}})
+        except InfraError as exc:
+            raise ReplayError(f"could not adjust the replay's LimitRange: {exc}", r) from exc
+        if not 200 <= status < 300:
+            raise ReplayError(f"could not adjust the replay's LimitRange: {problem(status, body)}", r)
     for obj in limits:
         obj = in_replay(obj, r.lab_namespace, r.namespace)
-        p = kubectl(["apply", "-n", r.namespace, "-f", "-"], to_yaml([obj]))
-        if p.returncode == 0:
+        why = _apply(r, obj)
+        if not why:
             r.applied.append(policy.ref(obj))
         else:
-            r.refused.append(f"{policy.ref(obj)}: {api_message(p.stderr or p.stdout)}")
+            r.refused.append(f"{policy.ref(obj)}: {why}")

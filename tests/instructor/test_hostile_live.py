@@ -471,6 +471,34 @@ def test_a_replay_that_breaks_half_way_removes_what_it_made(tmp_path, live_clust
     assert not left, left
 
 
+def test_what_the_screen_lets_through_is_applied_as_the_replay_identity(live_cluster):
+    """The screen is not the only fence: objects are applied as the replay's ServiceAccount, so the
+    API server refuses for that identity what the instructor could do. Applied past the screen here:
+    a LimitRange (the Role does not reach limitranges), a RoleBinding to the `admin` ClusterRole
+    (more than the identity holds), and an honest pod, which goes in."""
+    from kubelab.instructor.replay_k8s import apply_objects, make_sandbox
+
+    lab = _lab(K8S)
+    r = rp.new_replay(lab, "identity", run=RUN + "-i")
+    try:
+        make_sandbox(r, lab.id)
+        wider = {"apiVersion": "v1", "kind": "LimitRange", "metadata": {"name": "wider"},
+                 "spec": {"limits": [{"type": "Container", "max": {"memory": "64Gi"}}]}}
+        admin = {"apiVersion": "rbac.authorization.k8s.io/v1", "kind": "RoleBinding", "metadata": {"name": "grab"},
+                 "roleRef": {"apiGroup": "rbac.authorization.k8s.io", "kind": "ClusterRole", "name": "admin"},
+                 "subjects": [{"kind": "ServiceAccount", "name": "default", "namespace": r.namespace}]}
+        honest = pod("honest", automountServiceAccountToken=False)
+        apply_objects(r, [wider, admin, honest])
+        assert r.applied == ["Pod honest"], (r.applied, r.refused)
+        assert len(r.refused) == 2 and all(": Forbidden: " in x for x in r.refused), r.refused
+        assert "limitranges" in r.refused[0] and "kubelab-replay" in r.refused[0], r.refused
+        assert "grab" in r.refused[1], r.refused
+        assert kubectl_json("get", "limitrange", "wider", "-n", r.namespace) is None
+        assert kubectl_json("get", "rolebinding", "grab", "-n", r.namespace) is None
+    finally:
+        rp.cleanup(r)
+
+
 def test_autograde_batch_with_hostile_neighbours(tmp_path, live_cluster):
     """One small class through nbgrader: the honest one full, the hostile one its honest part, the bomb 0."""
     from typer.testing import CliRunner
