@@ -155,13 +155,15 @@ def k8s_screen(s: Step) -> None:
 
 
 def k8s_apply(s: Step) -> None:
-    from kubelab.instructor.replay_k8s import apply_limits, apply_objects, label_namespace, replay_nodes
+    from kubelab.instructor.replay_k8s import apply_limits, apply_objects, label_namespace, readmit_rejected, replay_nodes
 
     if s.lab.node_scope is not None:
         replay_nodes(s.r, s.rec.nodes, s.lab.node_scope)
     label_namespace(s.r, s.screened.get("namespace_labels") or {})
     apply_objects(s.r, s.screened.get("objects") or [])
     apply_limits(s.r, s.screened.get("limits") or [])
+    if s.lab.node_scope is not None:
+        readmit_rejected(s.r, s.screened.get("objects") or [])
 
 
 def k8s_converge(s: Step) -> None:

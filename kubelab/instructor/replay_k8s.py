@@ -147,6 +147,54 @@ def replay_nodes(r, nodes: list, scope) -> None:
             r.refused.append(f"{what}: {api_message(p.stderr or p.stdout)}")
 
 
+REJECTED = "Pod was rejected:"  # the kubelet's admission refusal (status.message of a Failed pod)
+
+
+def _unschedulable(status: dict) -> bool:
+    return any(c.get("type") == "PodScheduled" and c.get("status") == "False" for c in status.get("conditions") or [])
+
+
+def readmit_rejected(r, allowed: list[dict], within: float = 15.0, pause: float = 0.5) -> None:
+    """Make again, once, a bare pod the kubelet rejected at admission right after the replay changed
+    the lab's nodes. The replay labels or taints a node and applies the pod milliseconds later: the
+    scheduler may place the pod by the new node state while the kubelet's own copy of its node does
+    not show it yet, and the kubelet then fails the pod ("Pod was rejected: Predicate NodeAffinity
+    failed"), a race of the replay's own speed that a student typing the commands does not meet.
+    Waits until every bare pod runs, has finished, is unscheduled, or `within` seconds passed."""
+    import time
+
+    from kubelab.graders.errors import InfraError
+
+    pods = {o["metadata"]["name"]: o for o in allowed if o.get("kind") == "Pod" and policy.ref(o) in r.applied}
+    if not pods:
+        return
+    kube, again, deadline = _kube(), set(), time.monotonic() + within
+    while time.monotonic() < deadline:
+        try:
+            status, body = kube.rest("GET", kube.path("Pod", None, r.namespace))
+        except InfraError:
+            return  # the convergence step reports an API that cannot be asked
+        settled = True
+        for pod in (body.get("items") or []) if status == 200 else []:
+            name, st = pod["metadata"]["name"], pod.get("status") or {}
+            if name not in pods:
+                continue
+            if st.get("phase") == "Failed" and str(st.get("message", "")).startswith(REJECTED) and name not in again:
+                again.add(name)
+                kube.rest("DELETE", kube.path("Pod", name, r.namespace), query=[("gracePeriodSeconds", "0")])
+                while kube.rest("GET", kube.path("Pod", name, r.namespace))[0] == 200 and time.monotonic() < deadline:
+                    time.sleep(0.2)
+                why = _apply(r, in_replay(pods[name], r.lab_namespace, r.namespace), as_user=replay_identity(r.namespace))
+                r.notes.append(f"Pod {name}: rejected by the kubelet as the node state was being replayed "
+                               f"({str(st.get('message'))[:120]}); made again" + (f", refused: {why}" if why else ""))
+                settled = False
+            elif st.get("phase") == "Pending" and not _unschedulable(st):
+                settled = False  # not placed yet, or placed and not admitted or started yet
+        if settled:
+            return
+        time.sleep(pause)
+
+
 def label_namespace(r, labels: dict) -> None:
     """The record's Pod Security labels (screened: baseline or stricter) on the replay namespace, set
     by the instructor before any object is applied (the replay identity may not label namespaces)."""

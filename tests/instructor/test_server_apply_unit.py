@@ -107,3 +107,50 @@ def test_an_unreachable_api_raises():
     api.down = True
     with pytest.raises(InfraError):
         sa.apply(api, pod(), namespace="ns1")
+
+
+class FakeKubelet(FakeAPI):
+    """Pods: listed, deleted and re-applied; the first pod made is failed by the kubelet's admission
+    (its node did not show the replayed label yet), the one made again runs."""
+
+    def __init__(self):
+        super().__init__()
+        self.made = 0
+
+    def path(self, kind, name=None, namespace=None):
+        from graders.k8s import Kube
+
+        return Kube.path(kind, name, namespace)
+
+    def rest(self, method, path, body=None, query=None, timeout=15.0, headers=None):
+        if method == "GET" and path.endswith("/pods"):
+            items = [o for p, o in self.objects.items() if p.startswith(path + "/")]
+            return 200, {"items": items}
+        if method == "GET" and "/pods/" in path:
+            return (200, self.objects[path]) if path in self.objects else (404, {"reason": "NotFound"})
+        if method == "DELETE":
+            self.objects.pop(path, None)
+            return 200, {}
+        status, obj = super().rest(method, path, body, query, timeout, headers)
+        if method == "PATCH" and "/pods/" in path:
+            self.made += 1
+            obj["status"] = ({"phase": "Failed", "reason": "NodeAffinity",
+                              "message": "Pod was rejected: Predicate NodeAffinity failed"}
+                             if self.made == 1 else {"phase": "Running"})
+        return status, obj
+
+
+def test_a_pod_the_kubelet_rejected_while_node_state_was_replayed_is_made_again(monkeypatch):
+    from kubelab.instructor import replay_k8s
+    from kubelab.instructor.replay import Replay
+
+    api = FakeKubelet()
+    monkeypatch.setattr(replay_k8s, "_kube", lambda: api)
+    r = Replay("sched-node-selector", "s", "kubernetes", lab_namespace="lab-x", namespace="kg-1")
+    objs = [pod("fast-app")]
+    replay_k8s.apply_objects(r, objs)
+    replay_k8s.readmit_rejected(r, objs, within=5, pause=0.01)
+    assert api.made == 2 and api.objects["/api/v1/namespaces/kg-1/pods/fast-app"]["status"]["phase"] == "Running"
+    assert len(r.notes) == 1 and "rejected by the kubelet" in r.notes[0] and "made again" in r.notes[0]
+    replay_k8s.readmit_rejected(r, objs, within=5, pause=0.01)  # running: nothing more to do
+    assert api.made == 2
