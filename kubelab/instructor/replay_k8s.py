@@ -73,6 +73,29 @@ def _apply(r, obj: dict, as_user: str | None = None) -> str:
         raise ReplayError(f"applying {policy.ref(obj)} in {r.namespace}: {exc}", r) from exc
 
 
+def _apply_noted(r, obj: dict, as_user: str | None = None) -> None:
+    """Apply one object and name it in the replay's `applied` or, with the API's reason, `refused`."""
+    why = _apply(r, obj, as_user=as_user)
+    if why:
+        r.refused.append(f"{policy.ref(obj)}: {why}")
+    else:
+        r.applied.append(policy.ref(obj))
+
+
+def _patch(r, kind: str, name: str, namespace: str | None, patch: dict, what: str) -> str:
+    """A JSON merge patch by the instructor; "" when taken, else the API's refusal. The API being
+    unreachable raises ReplayError (`what` names the step)."""
+    from kubelab.graders.errors import InfraError
+    from kubelab.instructor.server_apply import problem
+
+    kube = _kube()
+    try:
+        status, body = kube.rest("PATCH", kube.path(kind, name, namespace), patch)
+    except InfraError as exc:
+        raise ReplayError(f"{what}: {exc}", r) from exc
+    return "" if 200 <= status < 300 else problem(status, body)
+
+
 def make_sandbox(r, lab_id: str) -> None:
     for obj in sandbox_manifests(r.namespace, lab_id):
         why = _apply(r, obj)
@@ -126,12 +149,7 @@ def in_replay(obj: dict, lab_namespace: str | None, namespace: str) -> dict:
 def apply_objects(r, allowed: list[dict]) -> None:
     who = replay_identity(r.namespace)
     for obj in allowed:
-        obj = in_replay(obj, r.lab_namespace, r.namespace)
-        why = _apply(r, obj, as_user=who)
-        if not why:
-            r.applied.append(policy.ref(obj))
-        else:
-            r.refused.append(f"{policy.ref(obj)}: {why}")
+        _apply_noted(r, in_replay(obj, r.lab_namespace, r.namespace), as_user=who)
 
 
 def replay_nodes(r, nodes: list, scope) -> None:
@@ -200,19 +218,12 @@ def label_namespace(r, labels: dict) -> None:
     by the instructor before any object is applied (the replay identity may not label namespaces)."""
     if not labels:
         return
-    from kubelab.graders.errors import InfraError
-    from kubelab.instructor.server_apply import problem
-
-    kube = _kube()
-    try:
-        status, body = kube.rest("PATCH", kube.path("Namespace", r.namespace),
-                                 {"metadata": {"labels": {k: str(v) for k, v in labels.items()}}})
-    except InfraError as exc:
-        raise ReplayError(f"labelling the replay namespace {r.namespace}: {exc}", r) from exc
-    if 200 <= status < 300:
+    why = _patch(r, "Namespace", r.namespace, None, {"metadata": {"labels": {k: str(v) for k, v in labels.items()}}},
+                 f"labelling the replay namespace {r.namespace}")
+    if not why:
         r.applied.append(f"Namespace labels {', '.join(f'{k}={v}' for k, v in sorted(labels.items()))}")
     else:
-        r.refused.append(f"Namespace labels: {problem(status, body)}")
+        r.refused.append(f"Namespace labels: {why}")
 
 
 def api_defaults(item: dict) -> dict[str, dict]:
@@ -258,21 +269,9 @@ def apply_limits(r, limits: list[dict]) -> None:
                     for key, value in values.items():
                         recorded[part].setdefault(key, value)
     if any(recorded.values()):
-        from kubelab.graders.errors import InfraError
-        from kubelab.instructor.server_apply import problem
-
-        kube = _kube()
-        try:
-            status, body = kube.rest("PATCH", kube.path("LimitRange", REPLAY_SA, r.namespace),
-                                     {"spec": {"limits": sandbox_limits_agreeing(recorded)}})
-        except InfraError as exc:
-            raise ReplayError(f"could not adjust the replay's LimitRange: {exc}", r) from exc
-        if not 200 <= status < 300:
-            raise ReplayError(f"could not adjust the replay's LimitRange: {problem(status, body)}", r)
+        what = "could not adjust the replay's LimitRange"
+        why = _patch(r, "LimitRange", REPLAY_SA, r.namespace, {"spec": {"limits": sandbox_limits_agreeing(recorded)}}, what)
+        if why:
+            raise ReplayError(f"{what}: {why}", r)
     for obj in limits:
-        obj = in_replay(obj, r.lab_namespace, r.namespace)
-        why = _apply(r, obj)
-        if not why:
-            r.applied.append(policy.ref(obj))
-        else:
-            r.refused.append(f"{policy.ref(obj)}: {why}")
+        _apply_noted(r, in_replay(obj, r.lab_namespace, r.namespace))
