@@ -137,24 +137,15 @@ def cluster_wide(lab_ids) -> bool:
         return False
 
 
-# live tests of Docker-engine labs that never read the cluster: the labs' own and replay tests, a
-# notebook whose labs are all Docker labs (its environment panel is `cluster_status(cluster=False)`),
-# a student's released notebook of a Docker lab through autograde
-DOCKER_ONLY_FILES = ("test_labs_live.py", "test_replay_labs_live.py", "test_notebooks_live.py",
-                     "test_student_path_live.py")
-
-
 def docker_only(item) -> bool:
-    """A live test of labs on the Docker engine alone (lab.shape "docker", DOCKER_ONLY_FILES), or one
-    marked `docker_only` itself: nothing in it reads or changes the cluster, so it needs no
-    cluster.lock and runs beside the cluster-wide phase (scripts/test.sh), when a cluster-wide test may
-    have broken the cluster and the cores are half idle."""
+    """A lab's own live test or its replay test, for labs on the Docker engine alone (lab.shape "docker"):
+    nothing in it reads or changes the cluster, so it needs no cluster.lock and may run while a
+    cluster-wide test breaks the cluster. Notebooks are left out (their environment panel reads the
+    cluster)."""
     from kubelab.labs.registry import get_lab
 
-    if item.get_closest_marker("docker_only") is not None:
-        return True
     ids = labs_of(item)
-    if not ids or Path(str(item.path)).name not in DOCKER_ONLY_FILES:
+    if not ids or Path(str(item.path)).name not in ("test_labs_live.py", "test_replay_labs_live.py"):
         return False
     try:
         return all(get_lab(i).shape == "docker" and not get_lab(i).cluster_kinds for i in ids)

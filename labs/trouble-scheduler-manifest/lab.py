@@ -113,17 +113,10 @@ def _ready(p):
 
 @lab.solution
 def solution(p):
-    # fixed in a copy beside the manifests directory, then moved in: one change the kubelet sees. `sed -i`
-    # in the directory itself leaves its temporary file there for a moment, which the kubelet may read as
-    # a second static pod of the same name: the scheduler then starts twice, and a check right after the
-    # first start finds it restarting (seen in a test run under load)
     fixes = [x for a, b in _fixes(p) for x in ("-e", f"s#{a}#{b}#")]
-    copy = "/etc/kubernetes/kube-scheduler.yaml.fixed"
-    edit = [Run(["docker", "exec", p.node, "cp", p.manifest, copy],
+    edit = [Run(["docker", "exec", p.node, "sed", "-i", *fixes, p.manifest],
                 note="crictl logs: exec: \"kube-schedulr\": executable file not found; after that: "
-                     "stat /etc/kubernetes/scheduler.config: no such file"),
-            Run(["docker", "exec", p.node, "sed", "-i", *fixes, copy]),
-            Run(["docker", "exec", p.node, "mv", copy, p.manifest])] if fixes else []
+                     "stat /etc/kubernetes/scheduler.config: no such file")] if fixes else []
     return [*edit, *_ready(p)]
 
 

@@ -107,23 +107,3 @@ def test_cli_lint_exit_codes(course):
     assert bad.exit_code == 1 and "01-tiny.ipynb" in bad.output
     fixed = CliRunner().invoke(course_app, ["render"])
     assert fixed.exit_code == 0 and "wrote 01-tiny.ipynb" in fixed.output
-
-
-def test_docker_notebooks_never_read_the_cluster():
-    """tests/conftest.py runs a notebook whose labs are all Docker labs beside the cluster-wide phase
-    (no cluster.lock), while a cluster-wide test may have broken the cluster: its environment panel must
-    leave the cluster out and no cell may reach it."""
-    import re
-
-    from kubelab.course.notebooks import references, sources
-    from kubelab.labs.registry import get_lab
-
-    docker = [s for s in sources() if references(s).labs
-              and all(get_lab(i).shape == "docker" for i in references(s).labs)]
-    assert {s.stem for s in docker} >= {"01-docker-basics", "02-namespaces-cgroups"}
-    for s in docker:
-        text = s.read_text()
-        code = "\n".join(ln for ln in text.splitlines() if not ln.lstrip().startswith("#"))
-        assert "cluster_status(cluster=False)" in code, s.name
-        assert not re.search(r"cluster_status\((?!cluster=False\))", code), s.name
-        assert not re.search(r"\bkubectl\b|kubernetes|\bKube\(", code), s.name

@@ -8,7 +8,7 @@ import pytest
 from kubelab.graders import cgroups, docker_engine as de, namespaces
 from kubelab.graders.errors import Failed
 
-pytestmark = [pytest.mark.docker, pytest.mark.live, pytest.mark.docker_only]  # the engine alone: beside the cluster-wide phase
+pytestmark = [pytest.mark.docker, pytest.mark.live]
 
 
 @pytest.fixture

@@ -125,7 +125,6 @@ def test_kubernetes_notebook_code_does_not_run(tmp_path, live_cluster):
     shutil.rmtree(course / "autograded", ignore_errors=True)
 
 
-@pytest.mark.docker_only  # a Docker lab's batch replays in the engine alone: beside the cluster-wide phase
 def test_docker_notebook_code_does_not_run(tmp_path, docker_engine):
     from kubelab.cluster.api import lab_image
     from kubelab.labs.registry import get_lab
