@@ -8,7 +8,12 @@ even if the grader dies, and every command runs under `timeout`.
 
 The NetworkPolicy agent applies a policy (or a new pod's address) a moment after the API has it,
 so `expect_reach` retries until the request gets through and `expect_blocked` retries until it is
-blocked, each within a bounded window: what counts is where the network settles.
+blocked, each within a bounded window: what counts is where the network settles. A new pod that a
+policy selects is the exception: until the agent has given it its own firewall chain, everything it
+sends goes through (kube-router lets a pod's traffic pass until its policies are applied), so a
+request that should be blocked would be counted as an answer. `probe_pods` therefore waits, for
+every probe pod some policy of the namespace selects, until the agent on its node has a rule naming
+the pod's address (`iptables-save` on the node), before any request is made.
 """
 
 from __future__ import annotations
@@ -25,6 +30,7 @@ PROBE_LABEL = "kubelab.io/probe"   # on every probe pod; records leave such pods
 PROBE_LIFETIME = 180               # seconds a probe pod may live, whatever happens to the grader
 REQUEST_TIMEOUT = 3                # seconds one request may take (busybox wget's own -T crashes: `timeout`)
 START_TIMEOUT = 60                 # seconds a probe pod may take to run
+AGENT_TIMEOUT = 30                 # seconds the NetworkPolicy agent may take to firewall a new probe pod
 
 
 @dataclass(frozen=True)
@@ -101,7 +107,8 @@ def _pods_path(kube, namespace: str, name: str | None = None) -> str:
     return kube.path("Pod", name, namespace)
 
 
-def _wait_running(kube, namespace: str, name: str, deadline: float) -> None:
+def _wait_running(kube, namespace: str, name: str, deadline: float) -> dict:
+    """The pod once it runs and is ready."""
     phase = "?"
     while time.monotonic() < deadline:
         status, pod = kube.rest("GET", _pods_path(kube, namespace, name))
@@ -111,7 +118,7 @@ def _wait_running(kube, namespace: str, name: str, deadline: float) -> None:
         phase = st.get("phase") or "?"
         statuses = st.get("containerStatuses") or []
         if phase == "Running" and statuses and all(s.get("ready") for s in statuses):
-            return
+            return pod
         if phase in ("Failed", "Succeeded"):
             break
         time.sleep(0.3)
@@ -138,8 +145,12 @@ def probe_pods(kube, namespace: str, specs: dict[str, dict[str, str]], image: st
                                  f"{status} {str(answer.get('message', ''))[:200]}")
             created.append(names[role])
         deadline = time.monotonic() + START_TIMEOUT
-        for name in created:
-            _wait_running(kube, real_ns, name, deadline)
+        running = {name: _wait_running(kube, real_ns, name, deadline) for name in created}
+        policies = kube.list("NetworkPolicy", namespace)
+        selected = [names[role] for role, labels in specs.items()
+                    if selecting_policies(policies, {**labels, PROBE_LABEL: "probe"})]
+        if selected:
+            _wait_firewalled(kube, real_ns, [running[n] for n in selected], time.monotonic() + AGENT_TIMEOUT)
         yield names
     finally:
         for name in created:
@@ -147,6 +158,45 @@ def probe_pods(kube, namespace: str, specs: dict[str, dict[str, str]], image: st
                 kube.rest("DELETE", _pods_path(kube, real_ns, name), query=[("gracePeriodSeconds", "0")])
             except Exception:
                 pass  # the API went away: activeDeadlineSeconds ends the pod anyway
+
+
+def firewalled(iptables_save: str, ip: str) -> bool:
+    """Does a node's filter table (`iptables-save -t filter`) hold a rule for the pod with address ip?
+    kube-router jumps a selected pod's traffic to the pod's own chain by rules naming the address
+    (`-s IP/32` for what it sends, `-d IP/32` for what it receives)."""
+    return any(f"{flag} {ip}/32 " in line for line in iptables_save.splitlines() for flag in ("-s", "-d"))
+
+
+def _node_filter_table(node: str) -> tuple[int, str]:
+    """`iptables-save -t filter` on a kind node, through the Docker engine itself (not the reader: a
+    Submit cell's recording reader would keep the node's whole table in the student's record)."""
+    from kubelab.graders.docker_engine import Docker
+
+    try:
+        return Docker().exec(node, ["iptables-save", "-t", "filter"])
+    except Failed as exc:  # no such node container: the caller's InfraError says so
+        return 1, str(exc)
+
+
+def _wait_firewalled(kube, namespace: str, pods: list[dict], deadline: float, table=_node_filter_table) -> None:
+    """Wait until the NetworkPolicy agent on each pod's node has a rule for the pod's address (it would
+    otherwise let the pod's first requests through whatever the policies say). Raises InfraError."""
+    for pod in pods:
+        name = pod["metadata"]["name"]
+        node = (pod.get("spec") or {}).get("nodeName") or ""
+        ip = (pod.get("status") or {}).get("podIP") or ""
+        seen = ""
+        while True:
+            rc, out = table(node)
+            if rc == 0 and firewalled(out, ip):
+                break
+            seen = "" if rc == 0 else f"; iptables-save on {node} failed: {out.strip()[:200]}"
+            if time.monotonic() >= deadline:
+                raise InfraError(
+                    f"the NetworkPolicy agent on {node} did not take in probe pod {name} ({ip}) within "
+                    f"{AGENT_TIMEOUT} s{seen}: look at `kubectl -n kube-system logs -l k8s-app=kubelab-netpol` "
+                    f"and `docker exec {node} iptables-save -t filter`")
+            time.sleep(0.3)
 
 
 # ---- requests -----------------------------------------------------------------------------------
@@ -249,6 +299,11 @@ def isolating_policies(policies: list[dict], labels: dict[str, str], direction: 
     return sorted(p["metadata"]["name"] for p in policies
                   if direction in policy_types(p)
                   and selector_matches((p.get("spec") or {}).get("podSelector"), labels))
+
+
+def selecting_policies(policies: list[dict], labels: dict[str, str]) -> list[str]:
+    """Names of the policies that select a pod with these labels, in either direction."""
+    return sorted({*isolating_policies(policies, labels, "Ingress"), *isolating_policies(policies, labels, "Egress")})
 
 
 def expect_isolated(kube, namespace: str, labels: dict[str, str], direction: str, who: str) -> str:
