@@ -20,23 +20,27 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 PHASE = re.compile(r"^=== (?P<name>.+?): (?P<seconds>\d+)s\s*$")
+BUSY = re.compile(r"^=== (?P<name>.+?): cores (?P<busy>\d+)% busy\s*$")   # the machine's CPU, not the phase's
 DURATION = re.compile(r"^\s*(?P<seconds>\d+(?:\.\d+)?)s (?P<when>setup|call|teardown)\s+(?P<test>\S.*?)\s*$")
 SUMMARY = re.compile(r"^=*\s*(?P<text>\d+ (?:passed|failed|errors?|skipped|deselected)\b.* in \d.*?)\s*=*$")
 
 
 def parse(text: str) -> dict:
-    """{"phases": [(name, seconds)], "tests": [(seconds, when, test)] slowest first, "summaries": [...]}."""
-    phases, tests, summaries = [], [], []
+    """{"phases": [(name, seconds)], "busy": {name: percent}, "tests": [(seconds, when, test)] slowest first,
+    "summaries": [...]}."""
+    phases, tests, summaries, busy = [], [], [], {}
     for line in text.splitlines():
         line = re.sub(r"\x1b\[[0-9;]*m", "", line)  # colours
         if m := PHASE.match(line):
             phases.append((m["name"], int(m["seconds"])))
+        elif m := BUSY.match(line):
+            busy[m["name"]] = int(m["busy"])
         elif m := DURATION.match(line):
             tests.append((float(m["seconds"]), m["when"], m["test"]))
         elif m := SUMMARY.match(line):
             summaries.append(m["text"])
     tests.sort(key=lambda t: -t[0])
-    return {"phases": phases, "tests": tests, "summaries": summaries}
+    return {"phases": phases, "busy": busy, "tests": tests, "summaries": summaries}
 
 
 def minutes(seconds: float) -> str:
@@ -45,8 +49,10 @@ def minutes(seconds: float) -> str:
 
 def report(figures: dict, top: int = 20) -> str:
     out = ["CI phase times (scripts/test.sh):"]
+    busy = figures.get("busy", {})
     for name, seconds in figures["phases"]:
-        out.append(f"  {name:<28} {seconds:>6d} s  ({minutes(seconds)})")
+        shown = f"  cores {busy[name]:>3d} % busy" if name in busy else ""
+        out.append(f"  {name:<28} {seconds:>6d} s  ({minutes(seconds)}){shown}")
     # a phase run beside another ("... (beside the cluster-wide phase)") adds no time of its own
     total = sum(s for name, s in figures["phases"] if "(beside" not in name)
     out.append(f"  {'total':<28} {total:>6d} s  ({minutes(total)})")

@@ -15,15 +15,23 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 export PATH="${KUBELAB_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/kubelab}/bin:$PWD/.venv/bin:$PATH"
 declare -a phases=()
+jiffies() { awk '/^cpu /{print $2+$3+$4+$5+$6+$7+$8+$9, $5+$6}' /proc/stat 2>/dev/null || echo "0 0"; }
+busy_since() {  # the share of the machine's CPU time that was busy since `jiffies` printed "$1 $2"
+  local now; read -r -a now <<<"$(jiffies)"
+  local total=$(( now[0] - $1 )) idle=$(( now[1] - $2 ))
+  [ "$total" -gt 0 ] && echo $(( 100 * (total - idle) / total )) || echo "?"
+}
 timed() {
   local name=$1; shift
   local t0; t0=$(date +%s)
+  local j0; read -r -a j0 <<<"$(jiffies)"
   echo "=== $name"
   local rc=0
   "$@" || rc=$?
-  local dt=$(( $(date +%s) - t0 ))
-  phases+=("$(printf '%-28s %5ss' "$name" "$dt")")
+  local dt=$(( $(date +%s) - t0 )) busy; busy=$(busy_since "${j0[0]}" "${j0[1]}")
+  phases+=("$(printf '%-28s %5ss  cores %3s%% busy' "$name" "$dt" "$busy")")
   echo "=== $name: ${dt}s"
+  echo "=== $name: cores ${busy}% busy"
   return $rc  # the command's own status (the echo's would hide a failed test run)
 }
 summary() {

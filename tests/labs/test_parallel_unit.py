@@ -76,7 +76,7 @@ def test_flocks_hold_nothing_while_waiting(locks, tmp_path):
 def test_bench_ci_reads_phases_and_durations():
     bench = _load("bench_ci", ROOT / "benchmarks" / "bench_ci.py")
     figures = bench.parse("\n".join([
-        "=== bootstrap", "=== bootstrap: 75s", "=== tests: 900s",
+        "=== bootstrap", "=== bootstrap: 75s", "=== bootstrap: cores 41% busy", "=== tests: 900s",
         "=== tests, offline and Docker-only (beside the cluster-wide phase): 200s",
         "============================= slowest 20 durations =============================",
         "12.50s call     tests/labs/test_labs_live.py::test_lab_lifecycle[pods-basics]",
@@ -87,8 +87,10 @@ def test_bench_ci_reads_phases_and_durations():
     assert figures["tests"][0] == (130.0, "setup", "tests/course/test_notebooks_live.py::"
                                                    "test_notebook_untouched_then_solved[03-pods]")
     assert figures["summaries"] == ["511 passed, 2 skipped in 880.10s (0:14:40)"]
+    assert figures["busy"] == {"bootstrap": 41}
     text = bench.report(figures)
     assert "total" in text and "975 s" in text and "16 min 15 s" in text
+    assert "(1 min 15 s)  cores  41 % busy" in text and "(15 min 00 s)\n" in text
 
 
 def test_bench_ci_without_a_log_is_a_clear_error(tmp_path, capsys):
