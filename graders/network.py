@@ -150,7 +150,7 @@ def probe_pods(kube, namespace: str, specs: dict[str, dict[str, str]], image: st
         selected = [names[role] for role, labels in specs.items()
                     if selecting_policies(policies, {**labels, PROBE_LABEL: "probe"})]
         if selected:
-            _wait_firewalled(kube, real_ns, [running[n] for n in selected], time.monotonic() + AGENT_TIMEOUT)
+            _wait_firewalled([running[n] for n in selected], time.monotonic() + AGENT_TIMEOUT)
         yield names
     finally:
         for name in created:
@@ -178,14 +178,13 @@ def _node_filter_table(node: str) -> tuple[int, str]:
         return 1, str(exc)
 
 
-def _wait_firewalled(kube, namespace: str, pods: list[dict], deadline: float, table=_node_filter_table) -> None:
+def _wait_firewalled(pods: list[dict], deadline: float, table=_node_filter_table) -> None:
     """Wait until the NetworkPolicy agent on each pod's node has a rule for the pod's address (it would
     otherwise let the pod's first requests through whatever the policies say). Raises InfraError."""
     for pod in pods:
         name = pod["metadata"]["name"]
         node = (pod.get("spec") or {}).get("nodeName") or ""
         ip = (pod.get("status") or {}).get("podIP") or ""
-        seen = ""
         while True:
             rc, out = table(node)
             if rc == 0 and firewalled(out, ip):

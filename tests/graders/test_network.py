@@ -190,7 +190,7 @@ def test_probes_wait_until_the_agent_has_taken_them_in():
         asked.append(node)
         return next(tables)
 
-    network._wait_firewalled(FakeKube(), "ns", [_running("kubelab-probe-plain-abcde")], time.monotonic() + 5, table)
+    network._wait_firewalled([_running("kubelab-probe-plain-abcde")], time.monotonic() + 5, table)
     assert asked == ["kubelab-worker"] * 3
 
 
@@ -200,10 +200,10 @@ def test_an_agent_that_never_takes_the_probe_in_is_the_graders_trouble():
     from kubelab.graders.errors import InfraError
 
     with pytest.raises(InfraError) as info:
-        network._wait_firewalled(FakeKube(), "ns", [_running("p", ip="10.244.2.9")], time.monotonic() + 0.5,
+        network._wait_firewalled([_running("p", ip="10.244.2.9")], time.monotonic() + 0.5,
                                  lambda node: (0, TABLE))
     assert "10.244.2.9" in str(info.value) and "kubelab-netpol" in str(info.value)
     with pytest.raises(InfraError) as info:
-        network._wait_firewalled(FakeKube(), "ns", [_running("p")], time.monotonic() + 0.1,
+        network._wait_firewalled([_running("p")], time.monotonic() + 0.1,
                                  lambda node: (1, "container kubelab-worker: expected to exist, found nothing"))
     assert "iptables-save on kubelab-worker failed" in str(info.value)
